@@ -1,0 +1,325 @@
+"""Job configurations of the twelve batch types, generated from the stored document (§4).
+
+Each function returns the ordered job configurations of one batch type; the field order of each
+configuration follows the spec's tables, because when a computed field and a row column share a
+name the later one wins there too. Two of the reference's bugs are fixed: ``group_names`` is in
+sheet order (it was built from a set, §6.11), and Export to RDM skips empty groups, which are
+never created (§6.9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from irp.configuration.schema import (
+    ANALYSIS_TREATY_COLUMNS,
+    GROUP_ITEMS_KEY,
+    AnalysisColumn,
+    GroupingsColumn,
+    MetadataKey,
+    PortfoliosColumn,
+    SheetName,
+    TreatyColumn,
+    YES,
+)
+from irp.constants import BatchType
+from irp.exceptions import ConfigurationError
+
+Document = Mapping[str, Any]
+JobConfiguration = dict[str, Any]
+
+#: Moody's Data Bridge server every RDM export targets.
+EXPORT_SERVER_NAME = "databridge-1"
+#: Geocode version used when the Metadata key is absent (reference default).
+DEFAULT_GEOCODE_VERSION = "22.0"
+_VERSION_SEPARATOR = "."
+
+
+class JobField:
+    """Names of the computed fields (the rest are copied from the sheet rows)."""
+
+    METADATA = "Metadata"
+    ACCOUNTS_IMPORT_FILE = "accounts_import_file"
+    LOCATIONS_IMPORT_FILE = "locations_import_file"
+    DATE_VALUE = "date_value"
+    CYCLE_TYPE = "cycle_type"
+    DATABASE = "Database"
+    TARGET_EDM_VERSION = "target_edm_version"
+    GEOCODE_VERSION = "geocode_version"
+    ANALYSIS_EDM_MAP = "analysis_edm_map"
+    GROUP_NAMES = "group_names"
+    RDM_NAME = "rdm_name"
+    SERVER_NAME = "server_name"
+    ANALYSIS_NAMES = "analysis_names"
+    IS_SEED_JOB = "is_seed_job"
+    DATABASE_ID = "database_id"
+    IS_GROUP = "is_group"
+    EDM_NAME = "edm_name"
+
+
+def _metadata(document: Document) -> dict[str, Any]:
+    return dict(document.get(SheetName.METADATA.value) or {})
+
+
+def _rows(document: Document, sheet: SheetName) -> list[dict[str, Any]]:
+    return list(document.get(sheet.value) or [])
+
+
+def base_portfolios(document: Document) -> list[dict[str, Any]]:
+    """Portfolios rows with ``Base Portfolio?`` exactly ``Y``, in sheet order."""
+    return [row for row in _rows(document, SheetName.PORTFOLIOS) if row.get(PortfoliosColumn.BASE_PORTFOLIO) == YES]
+
+
+def import_file_name(metadata: Mapping[str, Any], import_file: Any, entity: str) -> str:
+    """``Modeling_<date>_Moodys_<import file>_<Account|Location>.csv`` (Data Extraction, MRI Import)."""
+    return f"Modeling_{metadata.get(MetadataKey.CURRENT_DATE_VALUE, '')}_Moodys_{import_file}_{entity}.csv"
+
+
+def _import_files(metadata: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, str]:
+    import_file = row.get(PortfoliosColumn.IMPORT_FILE)
+    return {
+        JobField.ACCOUNTS_IMPORT_FILE: import_file_name(metadata, import_file, "Account"),
+        JobField.LOCATIONS_IMPORT_FILE: import_file_name(metadata, import_file, "Location"),
+    }
+
+
+def _data_extraction(document: Document) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    return [
+        {
+            JobField.METADATA: metadata,
+            **row,
+            **_import_files(metadata, row),
+            JobField.DATE_VALUE: metadata.get(MetadataKey.CURRENT_DATE_VALUE, ""),
+            JobField.CYCLE_TYPE: metadata.get(MetadataKey.CYCLE_TYPE, ""),
+        }
+        for row in base_portfolios(document)
+    ]
+
+
+def _per_row(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> list[JobConfiguration]:
+    return [{JobField.METADATA: metadata, **row} for row in rows]
+
+
+def _edm_creation(document: Document) -> list[JobConfiguration]:
+    return _per_row(_rows(document, SheetName.DATABASES), _metadata(document))
+
+
+def _per_base_portfolio(document: Document) -> list[JobConfiguration]:
+    return _per_row(base_portfolios(document), _metadata(document))
+
+
+def _mri_import(document: Document) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    return [{JobField.METADATA: metadata, **row, **_import_files(metadata, row)} for row in base_portfolios(document)]
+
+
+def treaty_edm_pairs(document: Document) -> list[tuple[str, str]]:
+    """Distinct (treaty, EDM) pairs used by analyses, by treaty name then database (code points)."""
+    treaty_names = {row.get(TreatyColumn.TREATY_NAME) for row in _rows(document, SheetName.REINSURANCE_TREATIES)}
+    pairs: set[tuple[str, str]] = set()
+    for row in _rows(document, SheetName.ANALYSIS_TABLE):
+        database = row.get(AnalysisColumn.DATABASE)
+        if not database:
+            continue
+        for column in ANALYSIS_TREATY_COLUMNS:
+            treaty = row.get(column)
+            if treaty and treaty in treaty_names:
+                pairs.add((treaty, database))
+    return sorted(pairs)
+
+
+def _create_reinsurance_treaties(document: Document) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    treaties: dict[str, dict[str, Any]] = {}
+    for row in _rows(document, SheetName.REINSURANCE_TREATIES):
+        treaties.setdefault(row.get(TreatyColumn.TREATY_NAME), row)
+    return [
+        {JobField.METADATA: metadata, JobField.DATABASE: database, **treaties[treaty]}
+        for treaty, database in treaty_edm_pairs(document)
+    ]
+
+
+def target_edm_version(version: Any) -> str:
+    """``23.0.0`` → ``23``: the EDM major version an upgrade targets."""
+    return str(version).split(_VERSION_SEPARATOR, 1)[0]
+
+
+def geocode_version(version: Any) -> str:
+    """``23.0.0`` → ``23.0``: the geocode version GeoHaz runs with."""
+    parts = str(version).split(_VERSION_SEPARATOR)
+    return _VERSION_SEPARATOR.join(parts[:2]) if len(parts) >= 2 else str(version)
+
+
+def _edm_db_upgrade(document: Document) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    target = target_edm_version(metadata[MetadataKey.EDM_DATA_VERSION]) if MetadataKey.EDM_DATA_VERSION in metadata else ""
+    return [
+        {JobField.METADATA: metadata, JobField.TARGET_EDM_VERSION: target, **row}
+        for row in _rows(document, SheetName.DATABASES)
+    ]
+
+
+def _geohaz(document: Document) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    version = metadata.get(MetadataKey.GEOCODE_VERSION, DEFAULT_GEOCODE_VERSION)
+    return [
+        {JobField.METADATA: metadata, JobField.GEOCODE_VERSION: geocode_version(version), **row}
+        for row in base_portfolios(document)
+    ]
+
+
+def _analysis(document: Document) -> list[JobConfiguration]:
+    return _per_row(_rows(document, SheetName.ANALYSIS_TABLE), _metadata(document))
+
+
+def analysis_edm_map(document: Document) -> dict[str, str]:
+    """Analysis Name → Database for every analysis row where both are set."""
+    return {
+        row[AnalysisColumn.ANALYSIS_NAME]: row[AnalysisColumn.DATABASE]
+        for row in _rows(document, SheetName.ANALYSIS_TABLE)
+        if row.get(AnalysisColumn.ANALYSIS_NAME) and row.get(AnalysisColumn.DATABASE)
+    }
+
+
+@dataclass(frozen=True)
+class GroupClassification:
+    """Groups split as Grouping / Grouping Rollup see them (empty groups are in neither)."""
+
+    group_names: list[str]
+    analysis_only: list[dict[str, Any]]
+    rollups: list[dict[str, Any]]
+
+
+def classify_groups(document: Document) -> GroupClassification:
+    groups = _rows(document, SheetName.GROUPINGS)
+    names = [group[GroupingsColumn.GROUP_NAME] for group in groups if group.get(GroupingsColumn.GROUP_NAME)]
+    name_set = set(names)
+    analysis_only, rollups = [], []
+    for group in groups:
+        items = group.get(GROUP_ITEMS_KEY) or []
+        if not group.get(GroupingsColumn.GROUP_NAME) or not items:
+            continue
+        (rollups if any(item in name_set for item in items) else analysis_only).append(group)
+    return GroupClassification(list(dict.fromkeys(names)), analysis_only, rollups)
+
+
+def _grouping_jobs(document: Document, rollup: bool) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    classification = classify_groups(document)
+    edm_map = analysis_edm_map(document)
+    groups = classification.rollups if rollup else classification.analysis_only
+    return [
+        {
+            JobField.METADATA: metadata,
+            JobField.ANALYSIS_EDM_MAP: edm_map,
+            JobField.GROUP_NAMES: classification.group_names,
+            GroupingsColumn.GROUP_NAME.value: group[GroupingsColumn.GROUP_NAME],
+            GROUP_ITEMS_KEY: list(group[GROUP_ITEMS_KEY]),
+        }
+        for group in groups
+    ]
+
+
+def _grouping(document: Document) -> list[JobConfiguration]:
+    return _grouping_jobs(document, rollup=False)
+
+
+def _grouping_rollup(document: Document) -> list[JobConfiguration]:
+    return _grouping_jobs(document, rollup=True)
+
+
+def export_items(document: Document) -> list[str]:
+    """Analyses in sheet order, then the non-empty groups in sheet order."""
+    analyses = [
+        row[AnalysisColumn.ANALYSIS_NAME]
+        for row in _rows(document, SheetName.ANALYSIS_TABLE)
+        if row.get(AnalysisColumn.ANALYSIS_NAME)
+    ]
+    groups = [
+        group[GroupingsColumn.GROUP_NAME]
+        for group in _rows(document, SheetName.GROUPINGS)
+        if group.get(GroupingsColumn.GROUP_NAME) and group.get(GROUP_ITEMS_KEY)
+    ]
+    return analyses + groups
+
+
+def _export_to_rdm(document: Document) -> list[JobConfiguration]:
+    metadata = _metadata(document)
+    group_names = set(classify_groups(document).group_names)
+    edm_map = analysis_edm_map(document)
+    return [
+        {
+            JobField.RDM_NAME: metadata.get(MetadataKey.EXPORT_RDM_NAME),
+            JobField.SERVER_NAME: EXPORT_SERVER_NAME,
+            JobField.ANALYSIS_NAMES: [item],
+            JobField.IS_SEED_JOB: index == 0,
+            JobField.DATABASE_ID: None,
+            JobField.IS_GROUP: item in group_names,
+            JobField.EDM_NAME: None if item in group_names else edm_map.get(item),
+        }
+        for index, item in enumerate(export_items(document))
+    ]
+
+
+_GENERATORS: dict[BatchType, Callable[[Document], list[JobConfiguration]]] = {
+    BatchType.DATA_EXTRACTION: _data_extraction,
+    BatchType.EDM_CREATION: _edm_creation,
+    BatchType.PORTFOLIO_CREATION: _per_base_portfolio,
+    BatchType.MRI_IMPORT: _mri_import,
+    BatchType.CREATE_REINSURANCE_TREATIES: _create_reinsurance_treaties,
+    BatchType.EDM_DB_UPGRADE: _edm_db_upgrade,
+    BatchType.GEOHAZ: _geohaz,
+    BatchType.PORTFOLIO_MAPPING: _per_base_portfolio,
+    BatchType.ANALYSIS: _analysis,
+    BatchType.GROUPING: _grouping,
+    BatchType.GROUPING_ROLLUP: _grouping_rollup,
+    BatchType.EXPORT_TO_RDM: _export_to_rdm,
+}
+
+
+def _batch_type(batch_type: BatchType | str) -> BatchType:
+    try:
+        return BatchType.parse(batch_type)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def generate_job_configurations(configuration: Document, batch_type: BatchType | str) -> list[JobConfiguration]:
+    """The job configurations of ``batch_type`` for a parsed (stored) configuration document."""
+    return _GENERATORS[_batch_type(batch_type)](configuration)
+
+
+def job_counts(configuration: Document) -> dict[BatchType, int]:
+    """Number of jobs of each of the twelve batch types, in dependency order."""
+    return {batch_type: len(generate(configuration)) for batch_type, generate in _GENERATORS.items()}
+
+
+def required_batch_types(configuration: Document) -> list[BatchType]:
+    """The batch types a cycle creates for this configuration, in dependency order (§4.3).
+
+    Create Reinsurance Treaties is kept whenever there are analyses, even with no treaty job,
+    as in the reference: the Analysis stage waits for it.
+    """
+    metadata = _metadata(configuration)
+    has_base = bool(base_portfolios(configuration))
+    has_databases = bool(_rows(configuration, SheetName.DATABASES))
+    has_analyses = bool(_rows(configuration, SheetName.ANALYSIS_TABLE))
+    groups = classify_groups(configuration)
+    needed = {
+        BatchType.DATA_EXTRACTION: has_base,
+        BatchType.EDM_CREATION: has_databases,
+        BatchType.PORTFOLIO_CREATION: has_base,
+        BatchType.MRI_IMPORT: has_base,
+        BatchType.CREATE_REINSURANCE_TREATIES: has_analyses,
+        BatchType.EDM_DB_UPGRADE: has_databases and bool(metadata.get(MetadataKey.EDM_DATA_VERSION)),
+        BatchType.GEOHAZ: has_base and bool(metadata.get(MetadataKey.GEOCODE_VERSION)),
+        BatchType.PORTFOLIO_MAPPING: has_base,
+        BatchType.ANALYSIS: has_analyses,
+        BatchType.GROUPING: bool(groups.analysis_only),
+        BatchType.GROUPING_ROLLUP: bool(groups.rollups),
+        BatchType.EXPORT_TO_RDM: bool(metadata.get(MetadataKey.EXPORT_RDM_NAME)) and has_analyses,
+    }
+    return [batch_type for batch_type in BatchType if needed[batch_type]]

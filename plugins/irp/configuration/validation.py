@@ -1,0 +1,800 @@
+"""Every rule of specs/configuration.md §2.2, with the reference's bugs fixed (§6).
+
+Unlike the reference, validation does not stop at the first failing phase: per-sheet rules run
+on every sheet that exists, and each cross-sheet rule runs as soon as the columns it needs
+exist, skipping cells already reported (blank, wrong type), so every finding of a workbook is
+reported at once and none is a mere consequence of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from irp.configuration import schema
+from irp.configuration.document import build_document, json_value
+from irp.configuration.issues import IssueCollector, Rule, Severity, ValidationIssue
+from irp.configuration.reader import AnomalyKind, CellValue, SheetGrid, read_bytes, read_workbook
+from irp.configuration.schema import (
+    AnalysisColumn,
+    CellKind,
+    ColumnSpec,
+    DatabasesColumn,
+    GeoHazColumn,
+    GroupingsColumn,
+    MetadataType,
+    PortfoliosColumn,
+    ProductsColumn,
+    ReferenceDataColumn,
+    SheetName,
+    TableSpec,
+    TreatyColumn,
+)
+
+_UNNAMED = "Unnamed: {index}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one workbook; ``document`` is set only when it is valid."""
+
+    source: str
+    errors: tuple[ValidationIssue, ...]
+    warnings: tuple[ValidationIssue, ...]
+    document: dict[str, Any] | None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def validate_workbook(path: str | Path) -> ValidationReport:
+    """Validate the workbook at ``path``. A missing or unreadable file raises WorkbookReadError."""
+    return validate_content(read_bytes(path), source=str(path))
+
+
+def validate_content(content: bytes, *, source: str = "workbook") -> ValidationReport:
+    """Validate workbook bytes (the loader hashes and validates the very same bytes)."""
+    workbook = read_workbook(content, list(SheetName), label=source)
+    issues = IssueCollector({name: position for position, name in enumerate(workbook.sheet_names)})
+    _check_sheets_present(issues, workbook.sheet_names)
+    checker = _Checker(issues)
+    for grid in workbook.sheets.values():
+        checker.report_anomalies(grid)
+    grids = workbook.sheets
+    if SheetName.METADATA in grids:
+        checker.check_metadata(grids[SheetName.METADATA])
+    tables: dict[SheetName, _Table] = {}
+    for spec in schema.TABLES:
+        if spec.sheet in grids:
+            tables[spec.sheet] = checker.check_table(grids[spec.sheet], spec)
+    if SheetName.GROUPINGS in grids:
+        checker.check_groupings(grids[SheetName.GROUPINGS])
+    if SheetName.MOODYS_REFERENCE_DATA in grids:
+        checker.check_reference_data(grids[SheetName.MOODYS_REFERENCE_DATA])
+    checker.tables = tables
+    checker.check_cross_sheet()
+    errors = issues.sorted(Severity.ERROR)
+    warnings = issues.sorted(Severity.WARNING)
+    document = None
+    if not errors:
+        document = build_document(
+            metadata=checker.metadata,
+            tables={sheet: (table.headers, table.specs, table.rows) for sheet, table in tables.items()},
+            groupings=[(group.name, [item for _, item in group.items]) for group in checker.groups],
+            reference_data=checker.reference_data,
+            grids=grids,
+            warnings=warnings,
+        )
+    return ValidationReport(source, errors, warnings, document)
+
+
+def _check_sheets_present(issues: IssueCollector, names: tuple[str, ...]) -> None:
+    present = set(names)
+    for sheet in SheetName:
+        if sheet not in present:
+            issues.add(
+                Rule.MISSING_SHEET,
+                f"Missing required sheet {sheet.value!r}; the workbook has {list(names)}",
+                sheet=sheet,
+                value=sheet.value,
+                expected=f"all of {[name.value for name in SheetName]}",
+            )
+
+
+@dataclass
+class _Table:
+    """A table sheet: mangled headers, data rows (grid rows 1..), and where each column is."""
+
+    sheet: SheetName
+    headers: list[str]
+    rows: list[list[CellValue]]
+    specs: dict[str, ColumnSpec]
+    blank_rows: set[int] = field(default_factory=set)
+    #: (row offset, column index) of cells already reported; cross-sheet rules skip them.
+    bad_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    def column(self, name: str) -> int | None:
+        try:
+            return self.headers.index(name)
+        except ValueError:
+            return None
+
+    def texts(self, name: str) -> Iterator[tuple[int, int, str]]:
+        """(row offset, column index, value) of the sound text cells of a column."""
+        column = self.column(name)
+        if column is None:
+            return
+        for offset, row in enumerate(self.rows):
+            value = row[column]
+            if type(value) is str and (offset, column) not in self.bad_cells:
+                yield offset, column, value
+
+    def text_set(self, name: str) -> set[str]:
+        return {value for _, _, value in self.texts(name)}
+
+
+@dataclass(frozen=True)
+class _Group:
+    offset: int
+    column: int
+    name: str | None
+    items: list[tuple[int, str]]
+
+
+def _headers(row: list[CellValue]) -> list[str]:
+    """Header texts as pandas names them: empty → ``Unnamed: k``, repeats → ``X.1``, ``X.2``."""
+    headers: list[str] = []
+    seen: set[str] = set()
+    counts: dict[str, int] = {}
+    for index, value in enumerate(row):
+        name = _UNNAMED.format(index=index) if value is None else _text_form(value)
+        if name in seen:
+            suffix = counts.get(name, 1)
+            candidate = f"{name}.{suffix}"
+            while candidate in seen:
+                suffix += 1
+                candidate = f"{name}.{suffix}"
+            counts[name] = suffix + 1
+            name = candidate
+        seen.add(name)
+        headers.append(name)
+    return headers
+
+
+def _text_form(value: CellValue) -> str:
+    if isinstance(value, datetime):
+        return str(json_value(value))
+    return str(value)
+
+
+def _describe(value: CellValue) -> str:
+    """How a wrong value is shown in a message: its type and its text."""
+    if isinstance(value, bool):
+        return f"the boolean {str(value).upper()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, datetime):
+        return f"the date {value:%Y-%m-%d}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{type(value).__name__} {value}"
+
+
+def _kind_ok(kind: CellKind, value: CellValue) -> bool:
+    value_type = type(value)
+    if kind is CellKind.TEXT:
+        return value_type is str
+    if kind is CellKind.NUMBER:
+        return value_type is int or value_type is float
+    if kind is CellKind.WHOLE_NUMBER:
+        return value_type is int
+    if kind is CellKind.DATE:
+        return value_type is datetime
+    return True
+
+
+_METADATA_TYPE_CHECKS: dict[MetadataType, CellKind] = {
+    MetadataType.STRING: CellKind.TEXT,
+    MetadataType.INTEGER: CellKind.WHOLE_NUMBER,
+    MetadataType.FLOAT: CellKind.NUMBER,
+}
+
+
+class _Checker:
+    def __init__(self, issues: IssueCollector) -> None:
+        self.issues = issues
+        self.anomalies: dict[str, set[tuple[int, int]]] = {}
+        self.metadata: dict[str, CellValue] = {}
+        self.tables: dict[SheetName, _Table] = {}
+        self.groupings: _Table | None = None
+        self.groups: list[_Group] = []
+        self.reference_data: dict[str, list[CellValue]] = {}
+        self.reference_table: _Table | None = None
+
+    # -- cells -----------------------------------------------------------------------------
+
+    def report_anomalies(self, grid: SheetGrid) -> None:
+        """Uncached formulas and Excel errors: reported once, never again as blanks."""
+        headers = _headers(grid.rows[0]) if grid.rows and grid.name != SheetName.METADATA else []
+        self.anomalies[grid.name] = set(grid.anomalies)
+        for (row_index, column_index), anomaly in grid.anomalies.items():
+            column = headers[column_index] if column_index < len(headers) else None
+            if anomaly.kind is AnomalyKind.UNCACHED_FORMULA:
+                self.issues.add(
+                    Rule.UNCACHED_FORMULA,
+                    f"formula ={anomaly.detail} has no saved value; open the workbook in Excel and "
+                    f"save it, so that the calculated values are stored in the file",
+                    sheet=grid.name,
+                    row_index=row_index,
+                    column_index=column_index,
+                    column=column,
+                    value=f"={anomaly.detail}",
+                    expected="a formula with its calculated value saved",
+                )
+            else:
+                self.issues.add(
+                    Rule.EXCEL_ERROR,
+                    f"cell holds the Excel error {anomaly.detail}; correct the cell or its formula",
+                    sheet=grid.name,
+                    row_index=row_index,
+                    column_index=column_index,
+                    column=column,
+                    value=anomaly.detail,
+                    expected="a value",
+                )
+
+    def _check_cell(self, table: _Table, spec: ColumnSpec, offset: int, column: int, value: CellValue) -> bool:
+        """Blank, type, pattern and range rules of one cell; True when the cell is sound."""
+        sheet = table.sheet
+        row_index = offset + 1
+        if value is None:
+            if spec.required_value and (row_index, column) not in self.anomalies.get(sheet, ()):
+                self.issues.add(
+                    Rule.BLANK_VALUE,
+                    f"{spec.name} is blank; every row needs a value",
+                    sheet=sheet,
+                    row_index=row_index,
+                    column_index=column,
+                    column=spec.name,
+                    expected=f"a {spec.kind.value}",
+                )
+            return False
+        if not _kind_ok(spec.kind, value):
+            self.issues.add(
+                Rule.CELL_TYPE,
+                f"{spec.name} must be a {spec.kind.value}, found {_describe(value)}",
+                sheet=sheet,
+                row_index=row_index,
+                column_index=column,
+                column=spec.name,
+                value=json_value(value),
+                expected=f"a {spec.kind.value}",
+            )
+            return False
+        pattern = spec.pattern
+        if pattern is not None and not pattern.compiled.fullmatch(value):  # type: ignore[arg-type]
+            self.issues.add(
+                Rule.PATTERN,
+                f"{spec.name} {value!r} does not match the required pattern {pattern.regex} "
+                f"(e.g. {pattern.example})",
+                sheet=sheet,
+                row_index=row_index,
+                column_index=column,
+                column=spec.name,
+                value=value,
+                expected=pattern.regex,
+            )
+            return False
+        if spec.percentage and not schema.PERCENTAGE_MIN <= value <= schema.PERCENTAGE_MAX:  # type: ignore[operator]
+            self.issues.add(
+                Rule.PERCENTAGE_RANGE,
+                f"{spec.name} {value} is out of range; a percentage lies between "
+                f"{schema.PERCENTAGE_MIN} and {schema.PERCENTAGE_MAX}",
+                sheet=sheet,
+                row_index=row_index,
+                column_index=column,
+                column=spec.name,
+                value=value,
+                expected=f"{schema.PERCENTAGE_MIN}-{schema.PERCENTAGE_MAX}",
+            )
+            return False
+        return True
+
+    def _check_column(self, table: _Table, spec: ColumnSpec, column: int) -> None:
+        seen: dict[CellValue, int] = {}
+        blank_rows = table.blank_rows
+        for offset, row in enumerate(table.rows):
+            if offset in blank_rows:
+                continue
+            value = row[column]
+            # Fast path of the common case: a non-blank text cell of a plain text column.
+            if not (
+                type(value) is str and spec.kind is CellKind.TEXT and spec.pattern is None
+            ) and not self._check_cell(table, spec, offset, column, value):
+                table.bad_cells.add((offset, column))
+                continue
+            if spec.unique:
+                first = seen.setdefault(value, offset)
+                if first != offset:
+                    self.issues.add(
+                        Rule.DUPLICATE_VALUE,
+                        f"{spec.name} {json_value(value)!r} is already used in row {first + 2}; "
+                        f"each {spec.name} must be unique",
+                        sheet=table.sheet,
+                        row_index=offset + 1,
+                        column_index=column,
+                        column=spec.name,
+                        value=json_value(value),
+                        expected=f"a {spec.name} not used in another row",
+                    )
+
+    def _new_table(self, grid: SheetGrid, spec: TableSpec) -> _Table | None:
+        """Headers and rows of a table sheet; None (after reporting) when a column is missing."""
+        headers = _headers(grid.rows[0]) if grid.rows else []
+        missing = [name for name in spec.column_names if name not in headers]
+        for name in missing:
+            self.issues.add(
+                Rule.MISSING_COLUMN,
+                f"Missing required column {name!r} in row 1 (found {headers})",
+                sheet=grid.name,
+                column=name,
+                expected=f"columns {list(spec.column_names)}",
+            )
+        if missing:
+            return None
+        table = _Table(spec.sheet, headers, grid.rows[1:], {column.name: column for column in spec.columns})
+        anomalies = self.anomalies.get(grid.name, set())
+        anomaly_rows = {row_index for row_index, _ in anomalies}
+        for offset, row in enumerate(table.rows):
+            if offset + 1 not in anomaly_rows and all(value is None for value in row):
+                table.blank_rows.add(offset)
+                self.issues.add(
+                    Rule.BLANK_ROW,
+                    "empty row inside the table; delete the row (rows below it are still read)",
+                    sheet=grid.name,
+                    row_index=offset + 1,
+                    column_index=0,
+                    expected="no empty rows between data rows",
+                )
+        return table
+
+    # -- sheets ----------------------------------------------------------------------------
+
+    def check_metadata(self, grid: SheetGrid) -> None:
+        sheet = SheetName.METADATA
+        anomalies = self.anomalies.get(sheet, set())
+        key_column, value_column = 0, 1
+        entries: dict[str, int] = {}
+        for row_index, row in enumerate(grid.rows):
+            key = row[key_column] if len(row) > key_column else None
+            value = row[value_column] if len(row) > value_column else None
+            if key is None:
+                if value is not None and (row_index, key_column) not in anomalies:
+                    self.issues.add(
+                        Rule.METADATA_BLANK_KEY,
+                        f"value {json_value(value)!r} has no key in column A",
+                        sheet=sheet,
+                        row_index=row_index,
+                        column_index=key_column,
+                        value=json_value(value),
+                        expected="a key in column A",
+                    )
+                continue
+            if type(key) is not str:
+                self.issues.add(
+                    Rule.CELL_TYPE,
+                    f"Metadata key must be text, found {_describe(key)}",
+                    sheet=sheet,
+                    row_index=row_index,
+                    column_index=key_column,
+                    value=json_value(key),
+                    expected="a text key",
+                )
+                continue
+            if key in entries:
+                self.issues.add(
+                    Rule.METADATA_DUPLICATE_KEY,
+                    f"key {key!r} is already given in row {entries[key] + 1}; keep one of them",
+                    sheet=sheet,
+                    row_index=row_index,
+                    column_index=key_column,
+                    column=key,
+                    value=key,
+                    expected="each key once",
+                )
+                continue
+            entries[key] = row_index
+            self.metadata[key] = value
+        for spec in schema.METADATA_KEYS:
+            self._check_metadata_value(spec, entries, grid, anomalies)
+
+    def _check_metadata_value(
+        self,
+        spec: schema.MetadataKeySpec,
+        entries: dict[str, int],
+        grid: SheetGrid,
+        anomalies: set[tuple[int, int]],
+    ) -> None:
+        sheet = SheetName.METADATA
+        value_column = 1
+        key = spec.key.value
+        if key not in entries:
+            self.issues.add(
+                Rule.METADATA_MISSING_KEY,
+                f"Missing required key {key!r} (column A)",
+                sheet=sheet,
+                column=key,
+                expected=f"a row with key {key!r} and its value in column B",
+            )
+            return
+        row_index = entries[key]
+        value = self.metadata[key]
+        where = {"sheet": sheet, "row_index": row_index, "column_index": value_column, "column": key}
+        if value is None:
+            if (row_index, value_column) not in anomalies:
+                self.issues.add(
+                    Rule.METADATA_BLANK_VALUE,
+                    f"{key} is blank; it needs a {spec.type.value} value",
+                    expected=spec.type.value,
+                    **where,  # type: ignore[arg-type]
+                )
+            return
+        if not _kind_ok(_METADATA_TYPE_CHECKS[spec.type], value):
+            self.issues.add(
+                Rule.METADATA_TYPE,
+                f"{key} has the wrong type: expected {spec.type.value}, found {_describe(value)}",
+                value=json_value(value),
+                expected=spec.type.value,
+                **where,  # type: ignore[arg-type]
+            )
+            return
+        pattern = spec.pattern
+        if pattern is not None and not pattern.compiled.fullmatch(value):  # type: ignore[arg-type]
+            self.issues.add(
+                Rule.METADATA_PATTERN,
+                f"{key} {value!r} does not match the required pattern {pattern.regex} (e.g. {pattern.example})",
+                value=value,
+                expected=pattern.regex,
+                **where,  # type: ignore[arg-type]
+            )
+
+    def check_table(self, grid: SheetGrid, spec: TableSpec) -> _Table:
+        table = self._new_table(grid, spec)
+        if table is None:
+            return _Table(spec.sheet, [], [], {})
+        for column_spec in spec.columns:
+            self._check_column(table, column_spec, table.headers.index(column_spec.name))
+        if spec.sheet is SheetName.REINSURANCE_TREATIES:
+            self._check_treaty_dates(table)
+        return table
+
+    def _check_treaty_dates(self, table: _Table) -> None:
+        inception = table.headers.index(TreatyColumn.INCEPTION_DATE)
+        expiration = table.headers.index(TreatyColumn.EXPIRATION_DATE)
+        name_column = table.headers.index(TreatyColumn.TREATY_NAME)
+        for offset, row in enumerate(table.rows):
+            start, end = row[inception], row[expiration]
+            if type(start) is datetime and type(end) is datetime and end <= start:
+                self.issues.add(
+                    Rule.DATE_ORDER,
+                    f"Expiration Date {end:%Y-%m-%d} of treaty {row[name_column]!r} must be after "
+                    f"Inception Date {start:%Y-%m-%d}",
+                    sheet=table.sheet,
+                    row_index=offset + 1,
+                    column_index=expiration,
+                    column=TreatyColumn.EXPIRATION_DATE,
+                    value=json_value(end),
+                    expected=f"a date after {start:%Y-%m-%d}",
+                )
+
+    def check_groupings(self, grid: SheetGrid) -> None:
+        table = self._new_table(grid, schema.GROUPINGS)
+        if table is None:
+            return
+        self.groupings = table
+        name_spec = schema.GROUPINGS.columns[0]
+        name_column = table.headers.index(name_spec.name)
+        self._check_column(table, name_spec, name_column)
+        item_specs = {
+            table.headers.index(name): ColumnSpec(name, CellKind.TEXT, required_value=False)
+            for name in schema.GROUP_ITEM_COLUMNS
+            if name in table.headers
+        }
+        for offset, row in enumerate(table.rows):
+            if offset in table.blank_rows:
+                continue
+            items: list[tuple[int, str]] = []
+            for column, item_spec in item_specs.items():
+                value = row[column]
+                if type(value) is str:
+                    items.append((column, value))
+                elif value is not None:
+                    self._check_cell(table, item_spec, offset, column, value)
+            name = row[name_column]
+            sound_name = name if type(name) is str and (offset, name_column) not in table.bad_cells else None
+            group = _Group(offset, name_column, sound_name, items)
+            self.groups.append(group)
+            if sound_name is not None and not items:
+                self.issues.add(
+                    Rule.EMPTY_GROUP,
+                    f"group {sound_name!r} has no items; it is neither created nor exported",
+                    sheet=table.sheet,
+                    row_index=offset + 1,
+                    column_index=name_column,
+                    column=GroupingsColumn.GROUP_NAME,
+                    value=sound_name,
+                    expected=f"at least one item in {schema.GROUP_ITEM_COLUMNS[0]}..."
+                    f"{schema.GROUP_ITEM_COLUMNS[-1]}",
+                    severity=Severity.WARNING,
+                )
+
+    def check_reference_data(self, grid: SheetGrid) -> None:
+        spec = schema.MOODYS_REFERENCE_DATA
+        table = self._new_table_lists(grid, spec)
+        if table is None:
+            return
+        self.reference_table = table
+        for column, header in enumerate(table.headers):
+            column_spec = table.specs.get(header) or ColumnSpec(
+                header, CellKind.ANY, required_value=False, unique=True
+            )
+            self._check_column(table, column_spec, column)
+            self.reference_data[header] = [
+                row[column]
+                for offset, row in enumerate(table.rows)
+                if row[column] is not None and (offset, column) not in table.bad_cells
+            ]
+
+    def _new_table_lists(self, grid: SheetGrid, spec: TableSpec) -> _Table | None:
+        """Like a table, but blank cells (and rows) are just gaps in the lists."""
+        headers = _headers(grid.rows[0]) if grid.rows else []
+        missing = [name for name in spec.column_names if name not in headers]
+        for name in missing:
+            self.issues.add(
+                Rule.MISSING_COLUMN,
+                f"Missing required column {name!r} in row 1 (found {headers})",
+                sheet=grid.name,
+                column=name,
+                expected=f"columns {list(spec.column_names)}",
+            )
+        if missing:
+            return None
+        return _Table(spec.sheet, headers, grid.rows[1:], {column.name: column for column in spec.columns})
+
+    # -- cross-sheet -----------------------------------------------------------------------
+
+    def _table(self, sheet: SheetName, *columns: str) -> _Table | None:
+        table = self.tables.get(sheet)
+        if table is None or any(table.column(name) is None for name in columns):
+            return None
+        return table
+
+    def _reference(
+        self,
+        source: _Table,
+        column: str,
+        allowed: set[str],
+        rule: Rule,
+        describe_target: str,
+    ) -> None:
+        for offset, column_index, value in source.texts(column):
+            if value not in allowed:
+                self.issues.add(
+                    rule,
+                    f"{column} {value!r} is not found in {describe_target}",
+                    sheet=source.sheet,
+                    row_index=offset + 1,
+                    column_index=column_index,
+                    column=column,
+                    value=value,
+                    expected=f"a value of {describe_target}",
+                )
+
+    def check_cross_sheet(self) -> None:
+        databases = self._table(SheetName.DATABASES, DatabasesColumn.DATABASE)
+        portfolios = self._table(
+            SheetName.PORTFOLIOS, PortfoliosColumn.PORTFOLIO, PortfoliosColumn.DATABASE, PortfoliosColumn.IMPORT_FILE
+        )
+        analyses = self._table(SheetName.ANALYSIS_TABLE, *schema.ANALYSIS_TABLE.column_names)
+        database_names = databases.text_set(DatabasesColumn.DATABASE) if databases else None
+        portfolio_names = portfolios.text_set(PortfoliosColumn.PORTFOLIO) if portfolios else None
+        analysis_names = analyses.text_set(AnalysisColumn.ANALYSIS_NAME) if analyses else None
+        databases_target = f"{SheetName.DATABASES}.{DatabasesColumn.DATABASE}"
+        portfolios_target = f"{SheetName.PORTFOLIOS}.{PortfoliosColumn.PORTFOLIO}"
+
+        if portfolios and database_names is not None:
+            self._reference(
+                portfolios, PortfoliosColumn.DATABASE, database_names, Rule.BROKEN_REFERENCE, databases_target
+            )
+        geohaz = self._table(SheetName.GEOHAZ_THRESHOLDS, GeoHazColumn.IMPORT_FILE)
+        if geohaz and portfolios:
+            self._reference(
+                geohaz,
+                GeoHazColumn.IMPORT_FILE,
+                portfolios.text_set(PortfoliosColumn.IMPORT_FILE),
+                Rule.BROKEN_REFERENCE,
+                f"{SheetName.PORTFOLIOS}.{PortfoliosColumn.IMPORT_FILE}",
+            )
+        if analyses:
+            self._check_analyses(analyses, portfolios, database_names, databases_target, portfolios_target)
+        groups = self.groups if self.groupings is not None else None
+        group_names = {group.name for group in groups if group.name is not None} if groups is not None else None
+        products = self._table(SheetName.PRODUCTS_AND_PERILS, *schema.PRODUCTS_AND_PERILS.column_names)
+        if products and analysis_names is not None and group_names is not None:
+            self._reference(
+                products,
+                ProductsColumn.ANALYSIS_NAME,
+                analysis_names | group_names,
+                Rule.BROKEN_REFERENCE,
+                f"{SheetName.ANALYSIS_TABLE}.{AnalysisColumn.ANALYSIS_NAME} or "
+                f"{SheetName.GROUPINGS}.{GroupingsColumn.GROUP_NAME}",
+            )
+        if products:
+            self._check_product_pairs(products)
+        if groups is not None and analysis_names is not None and portfolio_names is not None:
+            self._check_group_items(groups, analysis_names, portfolio_names)
+        if databases and portfolios:
+            self._check_base_portfolios(databases, portfolios)
+
+    def _check_analyses(
+        self,
+        analyses: _Table,
+        portfolios: _Table | None,
+        database_names: set[str] | None,
+        databases_target: str,
+        portfolios_target: str,
+    ) -> None:
+        if database_names is not None:
+            self._reference(
+                analyses, AnalysisColumn.DATABASE, database_names, Rule.BROKEN_REFERENCE, databases_target
+            )
+        if portfolios is not None:
+            portfolio_database = {
+                row[portfolios.headers.index(PortfoliosColumn.PORTFOLIO)]: row[
+                    portfolios.headers.index(PortfoliosColumn.DATABASE)
+                ]
+                for row in portfolios.rows
+            }
+            self._reference(
+                analyses,
+                AnalysisColumn.PORTFOLIO,
+                portfolios.text_set(PortfoliosColumn.PORTFOLIO),
+                Rule.BROKEN_REFERENCE,
+                portfolios_target,
+            )
+            database_column = analyses.headers.index(AnalysisColumn.DATABASE)
+            for offset, column, portfolio in analyses.texts(AnalysisColumn.PORTFOLIO):
+                database = analyses.rows[offset][database_column]
+                home = portfolio_database.get(portfolio)
+                if type(database) is str and type(home) is str and home != database:
+                    self.issues.add(
+                        Rule.PORTFOLIO_DATABASE_MISMATCH,
+                        f"Portfolio {portfolio!r} belongs to database {home!r} (Portfolios sheet), "
+                        f"not to {database!r} named in this row",
+                        sheet=analyses.sheet,
+                        row_index=offset + 1,
+                        column_index=column,
+                        column=AnalysisColumn.PORTFOLIO,
+                        value=portfolio,
+                        expected=f"a portfolio of {database}",
+                    )
+        if self.reference_table is not None:
+            reference_checks = (
+                (AnalysisColumn.ANALYSIS_PROFILE, ReferenceDataColumn.MODEL_PROFILES),
+                (AnalysisColumn.OUTPUT_PROFILE, ReferenceDataColumn.OUTPUT_PROFILES),
+                (AnalysisColumn.EVENT_RATE, ReferenceDataColumn.EVENT_RATE_SCHEMES),
+            )
+            for column, reference_column in reference_checks:
+                allowed = {value for value in self.reference_data.get(reference_column, ()) if type(value) is str}
+                self._reference(
+                    analyses,
+                    column,
+                    allowed,
+                    Rule.UNKNOWN_REFERENCE_DATA,
+                    f"{SheetName.MOODYS_REFERENCE_DATA} › {reference_column}",
+                )
+        treaties = self._table(SheetName.REINSURANCE_TREATIES, TreatyColumn.TREATY_NAME)
+        if treaties is not None:
+            treaty_names = treaties.text_set(TreatyColumn.TREATY_NAME)
+            for column in schema.ANALYSIS_TREATY_COLUMNS:
+                self._reference(
+                    analyses,
+                    column,
+                    treaty_names,
+                    Rule.BROKEN_REFERENCE,
+                    f"{SheetName.REINSURANCE_TREATIES}.{TreatyColumn.TREATY_NAME}",
+                )
+
+    def _check_product_pairs(self, products: _Table) -> None:
+        peril_column = products.headers.index(ProductsColumn.PERIL)
+        group_column = products.headers.index(ProductsColumn.PRODUCT_GROUP)
+        seen: dict[tuple[str, str], int] = {}
+        for offset, row in enumerate(products.rows):
+            peril, product_group = row[peril_column], row[group_column]
+            if type(peril) is not str or type(product_group) is not str:
+                continue
+            first = seen.setdefault((peril, product_group), offset)
+            if first != offset:
+                self.issues.add(
+                    Rule.DUPLICATE_PERIL_PRODUCT_GROUP,
+                    f"Duplicate Peril + Product Group (Peril={peril!r}, Product Group={product_group!r}); "
+                    f"the pair is already used in row {first + 2}",
+                    sheet=products.sheet,
+                    row_index=offset + 1,
+                    column_index=peril_column,
+                    column=ProductsColumn.PERIL,
+                    value=[peril, product_group],
+                    expected="each (Peril, Product Group) pair once",
+                )
+
+    def _check_group_items(self, groups: list[_Group], analysis_names: set[str], portfolio_names: set[str]) -> None:
+        assert self.groupings is not None
+        sheet = self.groupings.sheet
+        defined_in: dict[str, int] = {}
+        for group in groups:
+            if group.name is not None:
+                defined_in.setdefault(group.name, group.offset)
+        defined_above: set[str] = set()
+        for group in groups:
+            if group.name is not None and group.name in (analysis_names | portfolio_names):
+                kind = "an analysis" if group.name in analysis_names else "a portfolio"
+                self.issues.add(
+                    Rule.GROUP_NAME_COLLISION,
+                    f"Group_Name {group.name!r} is also the name of {kind}; an item with this name "
+                    f"would be ambiguous, so give the group another name",
+                    sheet=sheet,
+                    row_index=group.offset + 1,
+                    column_index=group.column,
+                    column=GroupingsColumn.GROUP_NAME,
+                    value=group.name,
+                    expected="a name not used by an analysis or a portfolio",
+                )
+            for column, item in group.items:
+                if item in analysis_names or item in portfolio_names or item in defined_above:
+                    continue
+                if item == group.name:
+                    reason = "a group cannot contain itself"
+                elif item in defined_in:
+                    reason = (
+                        f"group {item!r} is defined below, in row {defined_in[item] + 2}; "
+                        f"groups must be defined before they are referenced"
+                    )
+                else:
+                    reason = "it is neither a portfolio, an analysis nor a group defined above"
+                self.issues.add(
+                    Rule.UNDEFINED_GROUP_ITEM,
+                    f"item {item!r} of group {group.name!r} is not found: {reason}",
+                    sheet=sheet,
+                    row_index=group.offset + 1,
+                    column_index=column,
+                    column=self.groupings.headers[column],
+                    value=item,
+                    expected="a portfolio, an analysis or a group defined in a row above",
+                )
+            if group.name is not None:
+                defined_above.add(group.name)
+
+    def _check_base_portfolios(self, databases: _Table, portfolios: _Table) -> None:
+        base_column = portfolios.headers.index(PortfoliosColumn.BASE_PORTFOLIO)
+        with_base = {
+            database
+            for offset, _, database in portfolios.texts(PortfoliosColumn.DATABASE)
+            if portfolios.rows[offset][base_column] == schema.YES
+        }
+        for offset, column, database in databases.texts(DatabasesColumn.DATABASE):
+            if database not in with_base:
+                self.issues.add(
+                    Rule.MISSING_BASE_PORTFOLIO,
+                    f"database {database!r} has no Base Portfolio (Base Portfolio? = Y in sheet "
+                    f"{SheetName.PORTFOLIOS}); at least one required",
+                    sheet=databases.sheet,
+                    row_index=offset + 1,
+                    column_index=column,
+                    column=DatabasesColumn.DATABASE,
+                    value=database,
+                    expected="at least one base portfolio",
+                )

@@ -1,0 +1,1 @@
+"""Moody's Risk Modeler: the seam the store calls (``protocol``) and its implementation."""

@@ -1,0 +1,341 @@
+"""Typed calls of the Moody's endpoints the batch types use (contract §3-§4), on the sync client.
+
+Paths are written as the reference client sends them. Name look-ups that must find exactly one
+entity raise :class:`MoodysLookupError`; searches return every match (paginated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from irp.moodys import search
+from irp.moodys.errors import MoodysError, MoodysLookupError
+from irp.moodys.transport import HttpMethod, MoodysClient, MoodysRequest, MoodysResponse
+
+DEFAULT_SERVER_NAME = "databridge-1"
+#: Fallback currency when the vintage look-up fails (contract §3.9 step 9).
+FALLBACK_CURRENCY = {"asOfDate": "2025-05-28", "code": "USD", "scheme": "RMS", "vintage": "RL25"}
+GROUP_ENGINE_TYPE = "Group"
+
+
+class ApiPath(StrEnum):
+    """Endpoint templates (format with ``str.format``)."""
+
+    DATASERVERS = "/platform/riskdata/v1/dataservers"
+    DATABASES = "/platform/riskdata/v1/dataservers/{server_id}/databases"
+    EXPOSURE_SETS = "/platform/riskdata/v1/exposuresets"
+    EXPOSURE_SET_EXPOSURES = "/platform/riskdata/v1/exposuresets/{exposure_set_id}/exposures"
+    EXPOSURES = "/platform/riskdata/v1/exposures"
+    DATA_UPGRADE = "/platform/riskdata/v1/exposures/{exposure_id}/data-upgrade"
+    PORTFOLIOS = "/platform/riskdata/v1/exposures/{exposure_id}/portfolios"
+    PORTFOLIO_ACCOUNTS = "/platform/riskdata/v1/exposures/{exposure_id}/portfolios/{portfolio_id}/accounts"
+    CEDANTS = "/platform/riskdata/v1/exposures/{exposure_id}/cedants"
+    LOBS = "/platform/riskdata/v1/exposures/{exposure_id}/lobs"
+    TREATIES = "/platform/riskdata/v1/exposures/{exposure_id}/treaties"
+    TREATY_LOB = "/platform/riskdata/v1/exposures/{exposure_id}/treaties/{treaty_id}/lob"
+    ANALYSES = "/platform/riskdata/v1/analyses"
+    ANALYSIS = "/platform/riskdata/v1/analyses/{analysis_id}"
+    ANALYSIS_REGIONS = "/platform/riskdata/v1/analyses/{analysis_id}/regions"
+    MODEL_PROFILES = "/analysis-settings/modelprofiles"
+    OUTPUT_PROFILES = "/analysis-settings/outputprofiles"
+    EVENT_RATE_SCHEMES = "/data-store/referencetables/eventratescheme"
+    CURRENCIES = "/data-store/referencetables/currency"
+    CURRENCY_VINTAGES = "/data-store/referencetables/currencyschemevintage"
+    TAGS = "/platform/referencedata/v1/tags"
+    IMPORT_FOLDERS = "/platform/import/v1/folders"
+    IMPORT_JOBS = "/platform/import/v1/jobs"
+    GEOHAZ_JOBS = "/platform/geohaz/v1/jobs"
+    MODEL_JOBS = "/platform/model/v1/jobs"
+    GROUPING_JOBS = "/platform/grouping/v1/jobs"
+    EXPORT_JOBS = "/platform/export/v1/jobs"
+    RISKDATA_JOBS = "/platform/riskdata/v1/jobs"
+    WORKFLOWS = "/riskmodeler/v1/workflows"
+
+    def at(self, **params: Any) -> str:
+        return self.value.format(**params)
+
+
+@dataclass(frozen=True)
+class Edm:
+    exposure_id: int
+    name: str
+    database_name: str
+    uri: str
+    data_version: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Edm:
+        return cls(
+            int(row["exposureId"]),
+            str(row["exposureName"]),
+            str(row.get("databaseName") or ""),
+            str(row.get("uri") or ""),
+            str((row.get("metrics") or {}).get("dataVersion") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    portfolio_id: int
+    name: str
+    uri: str
+    geocode_version: str
+    hazard_version: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Portfolio:
+        return cls(
+            int(row["portfolioId"]),
+            str(row["portfolioName"]),
+            str(row.get("uri") or ""),
+            str(row.get("geocodeVersion") or ""),
+            str(row.get("hazardVersion") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    analysis_id: int
+    name: str
+    exposure_name: str
+    uri: str
+    engine_type: str
+    framework: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Analysis:
+        return cls(
+            int(row["analysisId"]),
+            str(row["analysisName"]),
+            str(row.get("exposureName") or ""),
+            str(row.get("uri") or ""),
+            str(row.get("engineType") or ""),
+            str(row.get("analysisFramework") or ""),
+        )
+
+    @property
+    def is_group(self) -> bool:
+        return self.engine_type == GROUP_ENGINE_TYPE
+
+
+@dataclass(frozen=True)
+class ModelProfile:
+    profile_id: int
+    name: str
+    software_version: str
+    peril_code: str
+    region_code: str
+
+    @property
+    def analysis_type(self) -> str:
+        return "HD" if "HD" in self.software_version.upper() else "DLM"
+
+
+class MoodysApi:
+    """Endpoint-level operations on a :class:`MoodysClient`."""
+
+    def __init__(self, client: MoodysClient) -> None:
+        self.client = client
+
+    # -- primitives ------------------------------------------------------------------------------
+    def get(self, path: str, params: dict[str, Any] | None = None) -> MoodysResponse:
+        return self.client.request(MoodysRequest(HttpMethod.GET, path, params=params))
+
+    def post(self, path: str, body: Any, request_id: str | None) -> MoodysResponse:
+        return self.client.request(
+            MoodysRequest(HttpMethod.POST, path, json_body=body, request_id=request_id)
+        )
+
+    def delete(self, path: str) -> MoodysResponse:
+        return self.client.request(MoodysRequest(HttpMethod.DELETE, path))
+
+    def search(self, path: str, filter_: str | None = None, paged: bool = True) -> list[dict[str, Any]]:
+        """Every row of a list search (paginated unless ``paged`` is False)."""
+        if not paged:
+            return self.get(path, {"filter": filter_}).json_list()
+        return search.paginate(
+            lambda limit, offset: self.get(
+                path, {"limit": limit, "offset": offset, "filter": filter_}
+            ).json_list(),
+            what=path,
+        )
+
+    def search_chunked(
+        self, path: str, prop: str, names: Sequence[str], extra_clause: str = ""
+    ) -> list[dict[str, Any]]:
+        """Rows whose ``prop`` is one of ``names``, searched in ``IN`` chunks."""
+        rows: list[dict[str, Any]] = []
+
+        def render(chunk: Sequence[str]) -> str:
+            return search.and_(search.in_(prop, chunk), extra_clause)
+
+        for chunk in search.chunk_names(search.unique(names), render):
+            rows.extend(self.search(path, render(chunk)))
+        return rows
+
+    # -- servers, EDMs, portfolios ---------------------------------------------------------------
+    def find_server(self, server_name: str = DEFAULT_SERVER_NAME) -> dict[str, Any] | None:
+        rows = self.search(ApiPath.DATASERVERS, f"serverName={search.quote(server_name)}", paged=False)
+        return rows[0] if rows else None
+
+    def server_id(self, server_name: str = DEFAULT_SERVER_NAME) -> int:
+        server = self.find_server(server_name)
+        if server is None:
+            raise MoodysLookupError(f"Database server '{server_name}' not found")
+        return int(server["serverId"])
+
+    def get_or_create_exposure_set(self, name: str, request_id: str) -> int:
+        rows = self.search(ApiPath.EXPOSURE_SETS, f"exposureSetName={search.quote(name)}", paged=False)
+        if rows:
+            return int(rows[0]["exposureSetId"])
+        return self.post(ApiPath.EXPOSURE_SETS, {"exposureSetName": name}, request_id).location_id()
+
+    def find_edms(self, names: Sequence[str]) -> dict[str, Edm]:
+        """Found EDMs by name (first match per name)."""
+        found: dict[str, Edm] = {}
+        for row in self.search_chunked(ApiPath.EXPOSURES, "exposureName", names):
+            found.setdefault(str(row["exposureName"]), Edm.from_row(row))
+        return found
+
+    def edm(self, name: str) -> Edm:
+        rows = self.search(ApiPath.EXPOSURES, search.eq("exposureName", name))
+        if len(rows) != 1:
+            raise MoodysLookupError(f"Expected 1 EDM named '{name}', found {len(rows)}")
+        return Edm.from_row(rows[0])
+
+    def find_portfolios(self, exposure_id: int, names: Sequence[str]) -> dict[str, Portfolio]:
+        path = ApiPath.PORTFOLIOS.at(exposure_id=exposure_id)
+        found: dict[str, Portfolio] = {}
+        for row in self.search_chunked(path, "portfolioName", names):
+            found.setdefault(str(row["portfolioName"]), Portfolio.from_row(row))
+        return found
+
+    def portfolio(self, edm: Edm, name: str) -> Portfolio:
+        rows = self.search(
+            ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id), search.eq("portfolioName", name)
+        )
+        if not rows:
+            raise MoodysLookupError(f"Portfolio '{name}' not found in EDM '{edm.name}'")
+        if len(rows) > 1:
+            raise MoodysLookupError(
+                f"{len(rows)} portfolios named '{name}' in EDM '{edm.name}'; use a unique name"
+            )
+        return Portfolio.from_row(rows[0])
+
+    def accounts(self, exposure_id: int, portfolio_id: int) -> list[dict[str, Any]]:
+        path = ApiPath.PORTFOLIO_ACCOUNTS.at(exposure_id=exposure_id, portfolio_id=portfolio_id)
+        return self.get(path).json_list()
+
+    def cedants(self, exposure_id: int) -> list[dict[str, Any]]:
+        return self.get(ApiPath.CEDANTS.at(exposure_id=exposure_id)).json_list()
+
+    def lobs(self, exposure_id: int) -> list[dict[str, Any]]:
+        return self.get(ApiPath.LOBS.at(exposure_id=exposure_id)).json_list()
+
+    def find_treaties(self, exposure_id: int, names: Sequence[str]) -> dict[str, int]:
+        path = ApiPath.TREATIES.at(exposure_id=exposure_id)
+        return {
+            str(row["treatyName"]): int(row["treatyId"])
+            for row in self.search_chunked(path, "treatyName", names)
+        }
+
+    # -- analyses and groups ---------------------------------------------------------------------
+    def find_analyses(self, names: Sequence[str], edm_name: str | None = None) -> list[Analysis]:
+        """Analyses named in ``names`` (in EDM ``edm_name`` when given)."""
+        clause = search.eq("exposureName", edm_name) if edm_name else ""
+        return [
+            Analysis.from_row(row)
+            for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)
+        ]
+
+    def find_groups(self, names: Sequence[str]) -> list[Analysis]:
+        clause = search.eq("engineType", GROUP_ENGINE_TYPE)
+        return [
+            Analysis.from_row(row)
+            for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)
+        ]
+
+    def delete_analysis(self, analysis_id: int) -> None:
+        self.delete(ApiPath.ANALYSIS.at(analysis_id=analysis_id))
+
+    def analysis_regions(self, analysis_id: int) -> list[dict[str, Any]]:
+        return self.get(ApiPath.ANALYSIS_REGIONS.at(analysis_id=analysis_id)).json_list()
+
+    # -- reference data --------------------------------------------------------------------------
+    def model_profile(self, name: str) -> ModelProfile | None:
+        envelope = self.get(ApiPath.MODEL_PROFILES, {"name": name}).json_object()
+        items = envelope.get("items") or []
+        if not envelope.get("count") or not items:
+            return None
+        item = items[0]
+        return ModelProfile(
+            int(item["id"]),
+            str(item["name"]),
+            str(item.get("softwareVersionCode") or ""),
+            str(item.get("perilCode") or ""),
+            str(item.get("modelRegionCode") or ""),
+        )
+
+    def output_profile_id(self, name: str) -> int | None:
+        rows = self.get(ApiPath.OUTPUT_PROFILES, {"name": name}).json_list()
+        return int(rows[0]["id"]) if rows else None
+
+    @staticmethod
+    def event_rate_filter(name: str, profile: ModelProfile) -> str:
+        return search.and_(
+            f"eventRateSchemeName={search.quote(name)}",
+            f"perilCode={search.quote(profile.peril_code)}" if profile.peril_code else "",
+            f"modelRegionCode={search.quote(profile.region_code)}" if profile.region_code else "",
+        )
+
+    def event_rate_scheme_id(self, name: str, profile: ModelProfile) -> int | None:
+        envelope = self.get(
+            ApiPath.EVENT_RATE_SCHEMES, {"where": self.event_rate_filter(name, profile)}
+        ).json_object()
+        items = envelope.get("items") or []
+        return int(items[0]["eventRateSchemeId"]) if envelope.get("count") and items else None
+
+    def currency(self, name: str) -> dict[str, Any]:
+        items = (
+            self.get(ApiPath.CURRENCIES, {"where": f"currencyName={search.quote(name)}"})
+            .json_object()
+            .get("items")
+        )
+        if not items:
+            raise MoodysLookupError(f"Currency '{name}' not found")
+        item = items[0]
+        return {"id": item["currencyId"], "code": item["currencyCode"], "name": item["currencyName"]}
+
+    def analysis_currency(self) -> dict[str, Any]:
+        """Latest RMS currency vintage; the documented fallback when the look-up fails."""
+        try:
+            envelope = self.get(
+                ApiPath.CURRENCY_VINTAGES, {"where": 'currencySchemeCode="RMS"'}
+            ).json_object()
+        except MoodysError:
+            return dict(FALLBACK_CURRENCY)
+        items = envelope.get("items") or []
+        if not items:
+            return dict(FALLBACK_CURRENCY)
+        latest = max(items, key=lambda item: str(item.get("effectiveDate") or ""))
+        return {
+            "asOfDate": str(latest["effectiveDate"])[:10],
+            "code": "USD",
+            "scheme": latest.get("currencySchemeCode") or "RMS",
+            "vintage": latest["vintage"],
+        }
+
+    def tag_id(self, name: str, request_id: str) -> int:
+        rows = self.get(ApiPath.TAGS, {"isActive": True, "filter": f"TAGNAME = '{name}'"}).json_list()
+        if rows:
+            return int(rows[0]["tagId"])
+        return self.post(ApiPath.TAGS, {"tagName": name}, request_id).location_id()
+
+    # -- RDMs ------------------------------------------------------------------------------------
+    def find_databases(self, server_id: int, prefix: str) -> list[dict[str, Any]]:
+        return self.search(
+            ApiPath.DATABASES.at(server_id=server_id), search.like_prefix("databaseName", prefix)
+        )

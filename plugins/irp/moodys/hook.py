@@ -1,0 +1,195 @@
+"""``MoodysHook``: the Airflow hook of Moody's Risk Modeler, modelled on the dbt Cloud and
+Databricks providers: synchronous methods for submissions, look-ups, validation and deletes (on the
+http provider's ``HttpHook`` session), and ``a``-prefixed asynchronous methods (aiohttp) for
+triggers (status polls, cancel).
+
+It implements the store's seams :class:`irp.moodys.protocol.JobBackend` and
+:class:`irp.moodys.protocol.EntityValidator`. Connection fields are documented in
+:mod:`irp.moodys.auth`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.http.hooks.http import HttpHook
+
+from irp.constants import BatchType
+from irp.moodys import jobs, validation
+from irp.moodys.api import DEFAULT_SERVER_NAME, MoodysApi
+from irp.moodys.auth import MoodysConnectionConfig
+from irp.moodys.errors import MoodysLookupError
+from irp.moodys.protocol import EntityMessage, StatusReport, SubmissionResult
+from irp.moodys.retry import RetryPolicy
+from irp.moodys.transport import AsyncMoodysClient, MoodysClient
+
+if TYPE_CHECKING:
+    import requests
+
+
+class MoodysHook(HttpHook):
+    """Client of the Moody's Risk Modeler API on an Airflow HTTP connection.
+
+    :param moodys_conn_id: the connection (default ``[irp] moodys_conn_id``, i.e. ``moodys_default``).
+    :param retry_policy: retries of 429/5xx/transport errors and 409 waits.
+    :param data_directory: folder of MRI import CSVs when a job configuration has no
+        ``data_directory`` key and names files relatively.
+    """
+
+    conn_name_attr = "moodys_conn_id"
+    default_conn_name = "moodys_default"
+    conn_type = "http"
+    hook_name = "Moody's Risk Modeler"
+
+    def __init__(
+        self,
+        moodys_conn_id: str | None = None,
+        retry_policy: RetryPolicy | None = None,
+        data_directory: str | Path | None = None,
+    ) -> None:
+        if moodys_conn_id is None:
+            from irp.settings import Settings
+
+            moodys_conn_id = Settings.load().moodys_conn_id
+        super().__init__(method="GET", http_conn_id=moodys_conn_id)
+        self.moodys_conn_id = moodys_conn_id
+        self.retry_policy = retry_policy or RetryPolicy()
+        self.data_directory = Path(data_directory) if data_directory else None
+        self._client: MoodysClient | None = None
+        self._async_client: AsyncMoodysClient | None = None
+
+    # -- connection and clients ----------------------------------------------------------------
+    def get_conn(
+        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
+        """A keep-alive ``requests`` session; unlike ``HttpHook`` it puts neither basic auth nor the
+        connection extra into headers (the extra holds the resource group and tenant)."""
+        import requests
+
+        self._set_base_url(self.get_connection(self.http_conn_id))
+        session = self._configure_session_from_mount_adapters(requests.Session())
+        session.headers.update(headers or {})
+        return session
+
+    def connection_config(self) -> MoodysConnectionConfig:
+        conn = self.get_connection(self.moodys_conn_id)
+        return MoodysConnectionConfig.from_connection(conn, conn.extra_dejson)
+
+    async def aconnection_config(self) -> MoodysConnectionConfig:
+        conn = await self.aget_connection(self.moodys_conn_id)
+        return MoodysConnectionConfig.from_connection(conn, conn.extra_dejson)
+
+    @property
+    def client(self) -> MoodysClient:
+        if self._client is None:
+            self._client = MoodysClient(self.connection_config(), self.get_conn(), self.retry_policy)
+        return self._client
+
+    @property
+    def api(self) -> MoodysApi:
+        return MoodysApi(self.client)
+
+    async def aclient(self) -> AsyncMoodysClient:
+        if self._async_client is None:
+            self._async_client = AsyncMoodysClient(await self.aconnection_config(), self.retry_policy)
+        return self._async_client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    async def aclose(self) -> None:
+        if self._async_client is not None:
+            await self._async_client.close()
+            self._async_client = None
+
+    async def __aenter__(self) -> MoodysHook:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def test_connection(self) -> tuple[bool, str]:
+        try:
+            self.api.find_server(DEFAULT_SERVER_NAME)
+        except Exception as error:
+            return False, str(error)
+        return True, "Connection to Moody's succeeded"
+
+    def resolve_file(self, config: Mapping[str, Any], name: str) -> Path:
+        """Path of an import file named in a job configuration."""
+        path = Path(name)
+        if path.is_absolute():
+            return path
+        directory = config.get(jobs.DATA_DIRECTORY_KEY) or self.data_directory
+        if not directory:
+            raise ValueError(f"no '{jobs.DATA_DIRECTORY_KEY}' in the job configuration and no default set")
+        return Path(directory) / path
+
+    # -- JobBackend ------------------------------------------------------------------------------
+    def submit_job(
+        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]
+    ) -> SubmissionResult:
+        """Submit one job (idempotent per ``job_id``); synchronous types are complete on return."""
+        context = jobs.SubmissionContext(
+            self.api, job_id, BatchType.parse(batch_type), job_configuration, self.resolve_file
+        )
+        return jobs.submit(context)
+
+    def get_job_status(self, batch_type: BatchType, workflow_id: str) -> StatusReport:
+        response = self.client.request(jobs.status_request(BatchType.parse(batch_type), workflow_id))
+        return jobs.parse_status(response.body)
+
+    def cancel_job(self, batch_type: BatchType, workflow_id: str) -> None:
+        self.client.request(jobs.cancel_request(BatchType.parse(batch_type), workflow_id))
+
+    async def aget_job_status(self, batch_type: BatchType, workflow_id: str) -> StatusReport:
+        client = await self.aclient()
+        response = await client.request(jobs.status_request(BatchType.parse(batch_type), workflow_id))
+        return jobs.parse_status(response.body)
+
+    async def acancel_job(self, batch_type: BatchType, workflow_id: str) -> None:
+        client = await self.aclient()
+        await client.request(jobs.cancel_request(BatchType.parse(batch_type), workflow_id))
+
+    # -- EntityValidator -------------------------------------------------------------------------
+    def validate_entities(
+        self,
+        batch_type: BatchType,
+        job_configurations: Sequence[Mapping[str, Any]],
+        configuration: Mapping[str, Any],
+    ) -> list[EntityMessage]:
+        return validation.validate_entities(
+            self.api, self.resolve_file, BatchType.parse(batch_type), job_configurations, configuration
+        )
+
+    def entity_exists(
+        self, batch_type: BatchType, job_configuration: Mapping[str, Any], configuration: Mapping[str, Any]
+    ) -> bool:
+        return validation.entity_exists(
+            self.api, BatchType.parse(batch_type), job_configuration, configuration
+        )
+
+    def delete_analyses(self, analyses: Sequence[tuple[str, str]]) -> list[str]:
+        return validation.delete_analyses(self.api, analyses)
+
+    def delete_groups(self, group_names: Sequence[str]) -> list[str]:
+        return validation.delete_groups(self.api, group_names)
+
+    # -- helpers for the SQL batch types and the RDM seed path -----------------------------------
+    def portfolio_mapping_target(self, edm_name: str, portfolio_name: str) -> tuple[str, int]:
+        """(physical EDM database name, base portfolio id): the Portfolio Mapping SQL parameters."""
+        edm = self.api.edm(edm_name)
+        return edm.database_name, self.api.portfolio(edm, portfolio_name).portfolio_id
+
+    def rdm_database(self, rdm_name: str, server_name: str = DEFAULT_SERVER_NAME) -> tuple[int, str]:
+        """(databaseId, full database name) of the RDM exported as ``rdm_name`` (exactly one)."""
+        rows = self.api.find_databases(self.api.server_id(server_name), rdm_name)
+        if len(rows) != 1:
+            raise MoodysLookupError(
+                f"Expected 1 RDM database named '{rdm_name}*' on {server_name}, found {len(rows)}"
+            )
+        return int(rows[0]["databaseId"]), str(rows[0]["databaseName"])

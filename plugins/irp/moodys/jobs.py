@@ -1,0 +1,552 @@
+"""Per batch type: how one job is submitted to Moody's, where it is tracked, what is recorded.
+
+Submission is idempotent per job: every POST of a job carries ``X-RMS-RequestId`` =
+``irp-job-<job id>-<step>``, so an HTTP retry or a whole task retry after a crash replays the first
+answer instead of creating a second Moody's entity or job. For the same reason "must not exist"
+checks are left to entity validation (:mod:`irp.moodys.validation`), which runs before a batch is
+submitted: a retried submission must find its own, already created, entity acceptable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
+from irp.exceptions import JobError
+from irp.moodys import search
+from irp.moodys.api import DEFAULT_SERVER_NAME, Analysis, ApiPath, MoodysApi
+from irp.moodys.errors import MoodysLookupError, MoodysProtocolError
+from irp.moodys.protocol import StatusReport, SubmissionResult
+from irp.moodys.transport import HttpMethod, MoodysRequest
+from irp.moodys.upload import UploadDetail, upload_file
+
+REQUEST_ID_PREFIX = "irp-job"
+PORTFOLIO_NAME_LIMIT = 40
+PORTFOLIO_NUMBER_LIMIT = 20
+TREATY_NUMBER_LIMIT = 20
+DEFAULT_GEOCODE_VERSION = "22.0"
+MRI_DELIMITER = "TAB"
+#: Job configuration key naming the folder of the import CSVs (else the hook's data directory).
+DATA_DIRECTORY_KEY = "data_directory"
+ACCEPTED = "ACCEPTED"
+COMPLETED = "COMPLETED"
+
+
+def request_id(job_id: int, step: str) -> str:
+    """Idempotency key of one POST of one job (stable across retries, new for a resubmitted job)."""
+    return f"{REQUEST_ID_PREFIX}-{job_id}-{step}"
+
+
+class Step(StrEnum):
+    """Suffixes of the request ids of multi-call flows."""
+
+    EXPOSURE_SET = "exposure-set"
+    EDM = "edm"
+    PORTFOLIO = "portfolio"
+    FOLDER = "folder"
+    IMPORT = "import"
+    TREATY = "treaty"
+    TREATY_LOB = "treaty-lob"
+    UPGRADE = "upgrade"
+    GEOHAZ = "geohaz"
+    TAG = "tag"
+    MODEL = "model"
+    GROUPING = "grouping"
+    EXPORT = "export"
+
+
+# -- tracking -------------------------------------------------------------------------------------
+#: The endpoint polled for each asynchronous batch type (contract §2.2, §3).
+STATUS_PATHS: dict[BatchType, ApiPath] = {
+    BatchType.EDM_CREATION: ApiPath.RISKDATA_JOBS,
+    BatchType.MRI_IMPORT: ApiPath.IMPORT_JOBS,
+    BatchType.EDM_DB_UPGRADE: ApiPath.WORKFLOWS,
+    BatchType.GEOHAZ: ApiPath.GEOHAZ_JOBS,
+    BatchType.ANALYSIS: ApiPath.MODEL_JOBS,
+    BatchType.GROUPING: ApiPath.GROUPING_JOBS,
+    BatchType.GROUPING_ROLLUP: ApiPath.GROUPING_JOBS,
+    BatchType.EXPORT_TO_RDM: ApiPath.EXPORT_JOBS,
+}
+#: The eight literals Moody's reports; anything else is a protocol error (never "done").
+MOODYS_STATUSES = frozenset(
+    {
+        JobStatus.QUEUED,
+        JobStatus.PENDING,
+        JobStatus.RUNNING,
+        JobStatus.CANCEL_REQUESTED,
+        JobStatus.CANCELLING,
+        JobStatus.FINISHED,
+        JobStatus.FAILED,
+        JobStatus.CANCELLED,
+    }
+)
+CANCEL_BODY = {"status": JobStatus.CANCELLED.value}
+
+
+def _status_path(batch_type: BatchType) -> ApiPath:
+    try:
+        return STATUS_PATHS[batch_type]
+    except KeyError:
+        raise JobError(f"Batch type '{batch_type}' has no Moody's job to track") from None
+
+
+def _numeric_id(batch_type: BatchType, workflow_id: str) -> int:
+    try:
+        return int(str(workflow_id).strip())
+    except ValueError:
+        raise JobError(f"Invalid workflow_id format for a {batch_type} job: {workflow_id!r}") from None
+
+
+def status_request(batch_type: BatchType, workflow_id: str) -> MoodysRequest:
+    path = _status_path(batch_type)
+    return MoodysRequest(HttpMethod.GET, f"{path}/{_numeric_id(batch_type, workflow_id)}")
+
+
+def cancel_request(batch_type: BatchType, workflow_id: str) -> MoodysRequest:
+    """Legacy workflows are cancelled by DELETE, platform jobs by PATCH ``{"status": "CANCELLED"}``."""
+    path = _status_path(batch_type)
+    url = f"{path}/{_numeric_id(batch_type, workflow_id)}"
+    if path is ApiPath.WORKFLOWS:
+        return MoodysRequest(HttpMethod.DELETE, url)
+    return MoodysRequest(HttpMethod.PATCH, url, json_body=CANCEL_BODY)
+
+
+def parse_status(body: Any) -> StatusReport:
+    """Map one job/workflow body to a :class:`StatusReport` (identity mapping of the literal)."""
+    if not isinstance(body, Mapping) or "status" not in body:
+        raise MoodysProtocolError("Moody's job response has no status")
+    literal = str(body["status"])
+    if literal not in MOODYS_STATUSES:
+        raise MoodysProtocolError(f"Moody's reported an unknown job status {literal!r}")
+    progress = body.get("progress")
+    return StatusReport(JobStatus(literal), dict(body), float(progress) if progress is not None else None)
+
+
+# -- submission ------------------------------------------------------------------------------------
+def required(config: Mapping[str, Any], key: str) -> Any:
+    value = config.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()) or value == []:
+        raise JobError(f"Missing required field: {key}")
+    return value
+
+
+def _number(config: Mapping[str, Any], key: str, default: float = 0.0) -> float:
+    value = config.get(key)
+    return default if value is None or value == "" else float(value)
+
+
+FileResolver = Callable[[Mapping[str, Any], str], Path]
+
+
+@dataclass
+class SubmissionContext:
+    """What a submitter needs besides the job configuration."""
+
+    api: MoodysApi
+    job_id: int
+    batch_type: BatchType
+    config: Mapping[str, Any]
+    resolve_file: FileResolver
+    submitted_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    def rid(self, step: Step, suffix: str = "") -> str:
+        return request_id(self.job_id, f"{step}-{suffix}" if suffix else step.value)
+
+    def record(self, body: Any) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "batch_type": self.batch_type.value,
+            "configuration": dict(self.config),
+            "http_request_body": body,
+            "submitted_at": self.submitted_at,
+        }
+
+    def accepted(self, workflow_id: int, body: Any, message: str, **extra: Any) -> SubmissionResult:
+        response = {
+            "workflow_id": str(workflow_id),
+            "moody_job_id": workflow_id,
+            "status": ACCEPTED,
+            "message": message,
+            **extra,
+        }
+        return SubmissionResult(str(workflow_id), self.record(body), response)
+
+    def completed(self, body: Any, message: str, **extra: Any) -> SubmissionResult:
+        response = {"workflow_id": SYNCHRONOUS_WORKFLOW_ID, "status": COMPLETED, "message": message, **extra}
+        return SubmissionResult(SYNCHRONOUS_WORKFLOW_ID, self.record(body), response)
+
+
+def submit_edm_creation(ctx: SubmissionContext) -> SubmissionResult:
+    name = str(required(ctx.config, "Database"))
+    server_id = ctx.api.server_id(DEFAULT_SERVER_NAME)
+    exposure_set_id = ctx.api.get_or_create_exposure_set(name, ctx.rid(Step.EXPOSURE_SET))
+    body = {"exposureName": name, "serverId": server_id}
+    path = ApiPath.EXPOSURE_SET_EXPOSURES.at(exposure_set_id=exposure_set_id)
+    job = ctx.api.post(path, body, ctx.rid(Step.EDM)).location_id()
+    return ctx.accepted(job, body, f"EDM creation job submitted for {name}")
+
+
+def submit_portfolio_creation(ctx: SubmissionContext) -> SubmissionResult:
+    edm_name = str(required(ctx.config, "Database"))
+    name = str(required(ctx.config, "Portfolio"))
+    if len(name) > PORTFOLIO_NAME_LIMIT:
+        raise JobError(f"Portfolio name '{name}' is longer than {PORTFOLIO_NAME_LIMIT} characters")
+    if len(name) > PORTFOLIO_NUMBER_LIMIT:
+        raise JobError(
+            f"Portfolio '{name}' is longer than {PORTFOLIO_NUMBER_LIMIT} characters, the limit of the "
+            "portfolio number (which is the portfolio name)"
+        )
+    edm = ctx.api.edm(edm_name)
+    body = {
+        "portfolioName": name,
+        "portfolioNumber": name,
+        "description": f"{name} created via IRP Notebook Framework",
+    }
+    path = ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id)
+    portfolio_id = ctx.api.post(path, body, ctx.rid(Step.PORTFOLIO)).location_id()
+    return ctx.completed(body, f"Portfolio {name} created in {edm_name}", portfolio_id=portfolio_id)
+
+
+MRI_FILE_KEYS = {"accountsFile": "accounts_import_file", "locationsFile": "locations_import_file"}
+
+
+def submit_mri_import(ctx: SubmissionContext) -> SubmissionResult:
+    edm_name = str(required(ctx.config, "Database"))
+    portfolio_name = str(required(ctx.config, "Portfolio"))
+    files = {
+        slot: ctx.resolve_file(ctx.config, str(required(ctx.config, key)))
+        for slot, key in MRI_FILE_KEYS.items()
+    }
+    for path in files.values():
+        if not path.is_file():
+            raise JobError(f"Failed to submit MRI import job: import file not found: {path}")
+    edm = ctx.api.edm(edm_name)
+    portfolio = ctx.api.portfolio(edm, portfolio_name)
+    folder_body = {"folderType": "MRI", "properties": {"fileExtension": "csv", "fileTypes": list(files)}}
+    folder = ctx.api.post(ApiPath.IMPORT_FOLDERS, folder_body, ctx.rid(Step.FOLDER)).json_object()
+    details = folder.get("uploadDetails") or {}
+    for slot, path in files.items():
+        if slot not in details:
+            raise MoodysProtocolError(f"Import folder has no upload slot '{slot}'")
+        upload_file(ctx.api.client, UploadDetail.from_response(details[slot]), path)
+    body = {
+        "importType": "MRI",
+        "resourceUri": portfolio.uri,
+        "settings": {"folderId": int(folder["folderId"]), "delimiter": MRI_DELIMITER},
+    }
+    job = ctx.api.post(ApiPath.IMPORT_JOBS, body, ctx.rid(Step.IMPORT)).location_id()
+    return ctx.accepted(job, body, f"MRI import job submitted for {edm_name}/{portfolio_name}")
+
+
+TREATY_TYPES = {
+    "Catastrophe": "CATA",
+    "Corporate Catastrophe": "CORP",
+    "Non-Catastrophe": "NCAT",
+    "Quota Share": "QUOT",
+    "Stop Loss": "STOP",
+    "Surplus Share": "SURP",
+    "Working Excess": "WORK",
+}
+ATTACHMENT_BASES = {"Losses Occurring": "L", "Risks Attaching": "R"}
+ATTACHMENT_LEVELS = {"Account": "ACCT", "Portfolio": "PORT", "Policy": "POL", "Location": "LOC"}
+TREATY_NUMBER_FIELDS = {
+    "riskLimit": "Per-Risk Limit",
+    "occurrenceLimit": "Occurrence Limit",
+    "attachmentPoint": "Attachment Point",
+    "premium": "Premium",
+    "reinstatementCharge": "% Reinstatement Charge",
+    "aggregateLimit": "Aggregate Limit",
+    "aggregateDeductible": "Aggregate Deductible Amount",
+    "percentageRetention": "% Retention",
+}
+TREATY_PERCENT_FIELDS = {
+    "percentageCovered": "% Covered",
+    "percentagePlaced": "% Place",
+    "percentageRiShare": "% Share",
+}
+
+
+def _code(mapping: Mapping[str, str], value: Any, default: str, what: str) -> str:
+    key = str(value) if value not in (None, "") else default
+    if key not in mapping:
+        raise JobError(f"Invalid {what} '{key}'; expected one of {sorted(mapping)}")
+    return mapping[key]
+
+
+def treaty_body(
+    config: Mapping[str, Any], currency: dict[str, Any], cedant: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The treaty POST body of contract §3.5 with the framework's defaults."""
+    name = str(required(config, "Treaty Name"))
+    body: dict[str, Any] = {
+        "treatyName": name,
+        "treatyNumber": str(config.get("Treaty Number") or name)[:TREATY_NUMBER_LIMIT],
+        "treatyType": _code(TREATY_TYPES, config.get("Type"), "Working Excess", "treaty type"),
+        "effectiveDate": str(config.get("Inception Date") or "2025-01-01"),
+        "expirationDate": str(config.get("Expiration Date") or "2025-12-31"),
+        "currency": currency,
+        "attachmentBasis": _code(
+            ATTACHMENT_BASES, config.get("Attachment Basis"), "Losses Occurring", "attachment basis"
+        ),
+        "attachmentLevel": _code(
+            ATTACHMENT_LEVELS, config.get("Exposure Level"), "Location", "exposure level"
+        ),
+        "numberOfReinstatements": int(_number(config, "Reinstatements")),
+        "priority": int(_number(config, "Inuring Priority", 1)),
+        "cedant": {"cedantId": cedant["cedantId"], "cedantName": cedant["cedantName"]},
+    }
+    body.update({field_: _number(config, column) for field_, column in TREATY_NUMBER_FIELDS.items()})
+    body.update({field_: _number(config, column, 100.0) for field_, column in TREATY_PERCENT_FIELDS.items()})
+    negative = [key for key, value in body.items() if isinstance(value, int | float) and value < 0]
+    if negative:
+        raise JobError(f"Treaty '{name}' has negative values: {', '.join(sorted(negative))}")
+    return body
+
+
+def submit_treaty(ctx: SubmissionContext) -> SubmissionResult:
+    edm_name = str(required(ctx.config, "Database"))
+    name = str(required(ctx.config, "Treaty Name"))
+    edm = ctx.api.edm(edm_name)
+    cedants = ctx.api.cedants(edm.exposure_id)
+    if len(cedants) != 1:
+        raise JobError(f"EDM '{edm_name}' must have exactly one cedant, found {len(cedants)}")
+    currency = ctx.api.currency(str(ctx.config.get("Currency") or "US Dollar"))
+    body = treaty_body(ctx.config, currency, cedants[0])
+    treaty_id = ctx.api.post(
+        ApiPath.TREATIES.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.TREATY)
+    ).location_id()
+    lob_path = ApiPath.TREATY_LOB.at(exposure_id=edm.exposure_id, treaty_id=treaty_id)
+    for lob in ctx.api.lobs(edm.exposure_id):
+        lob_body = {"lobId": lob["lobId"], "lobName": lob["lobName"]}
+        ctx.api.post(lob_path, lob_body, ctx.rid(Step.TREATY_LOB, str(lob["lobId"]))).location_id()
+    return ctx.completed(body, f"Treaty {name} created in {edm_name}", treaty_id=treaty_id)
+
+
+def submit_edm_upgrade(ctx: SubmissionContext) -> SubmissionResult:
+    edm_name = str(required(ctx.config, "Database"))
+    version = str(required(ctx.config, "target_edm_version")).split(".", 1)[0]
+    edm = ctx.api.edm(edm_name)
+    body = {"edmDataVersion": version}
+    job = ctx.api.post(
+        ApiPath.DATA_UPGRADE.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.UPGRADE)
+    ).location_id()
+    return ctx.accepted(job, body, f"EDM data upgrade of {edm_name} to {version} submitted")
+
+
+def geohaz_layers(version: str) -> list[dict[str, Any]]:
+    """Geocode plus earthquake and windstorm hazard, as the framework requests."""
+    hazard_options = {"overrideUserDef": False, "skipPrevHazard": False}
+    return [
+        {
+            "type": "geocode",
+            "name": "geocode",
+            "engineType": "RL",
+            "version": version,
+            "layerOptions": {
+                "aggregateTriggerEnabled": True,
+                "geoLicenseType": "0",
+                "skipPrevGeocoded": False,
+            },
+        },
+        *(
+            {
+                "type": "hazard",
+                "name": hazard,
+                "engineType": "RL",
+                "version": version,
+                "layerOptions": hazard_options,
+            }
+            for hazard in ("earthquake", "windstorm")
+        ),
+    ]
+
+
+def submit_geohaz(ctx: SubmissionContext) -> SubmissionResult:
+    edm_name = str(required(ctx.config, "Database"))
+    portfolio_name = str(required(ctx.config, "Portfolio"))
+    version = str(ctx.config.get("geocode_version") or DEFAULT_GEOCODE_VERSION)
+    edm = ctx.api.edm(edm_name)
+    portfolio = ctx.api.portfolio(edm, portfolio_name)
+    accounts = ctx.api.accounts(edm.exposure_id, portfolio.portfolio_id)
+    if not any(int(account.get("locationsCount") or 0) > 0 for account in accounts):
+        raise JobError(f"Portfolio {edm_name}/{portfolio_name} has no accounts with locations to geocode")
+    body = {
+        "resourceUri": portfolio.uri,
+        "resourceType": "portfolio",
+        "settings": {"layers": geohaz_layers(version)},
+    }
+    job = ctx.api.post(ApiPath.GEOHAZ_JOBS, body, ctx.rid(Step.GEOHAZ)).location_id()
+    return ctx.accepted(job, body, f"GeoHaz job submitted for {edm_name}/{portfolio_name}")
+
+
+NUMBERED_COLUMNS = 5
+
+
+def numbered_values(config: Mapping[str, Any], prefix: str) -> list[str]:
+    return search.unique(config.get(f"{prefix} {number}") for number in range(1, NUMBERED_COLUMNS + 1))
+
+
+def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
+    edm_name = str(required(ctx.config, "Database"))
+    portfolio_name = str(required(ctx.config, "Portfolio"))
+    name = str(required(ctx.config, "Analysis Name"))
+    profile_name = str(required(ctx.config, "Analysis Profile"))
+    output_name = str(required(ctx.config, "Output Profile"))
+    event_rate = ctx.config.get("Event Rate")
+    edm = ctx.api.edm(edm_name)
+    portfolio = ctx.api.portfolio(edm, portfolio_name)
+    treaty_names = numbered_values(ctx.config, "Reinsurance Treaty")
+    treaties = ctx.api.find_treaties(edm.exposure_id, treaty_names) if treaty_names else {}
+    missing = [treaty for treaty in treaty_names if treaty not in treaties]
+    if missing:
+        raise MoodysLookupError(f"Treaties not found in EDM '{edm_name}': {', '.join(missing)}")
+    profile = ctx.api.model_profile(profile_name)
+    if profile is None:
+        raise MoodysLookupError(f"Model profile '{profile_name}' not found")
+    output_id = ctx.api.output_profile_id(output_name)
+    if output_id is None:
+        raise MoodysLookupError(f"Output profile '{output_name}' not found")
+    settings: dict[str, Any] = {
+        "name": name,
+        "modelProfileId": profile.profile_id,
+        "outputProfileId": output_id,
+    }
+    if event_rate:
+        scheme_id = ctx.api.event_rate_scheme_id(str(event_rate), profile)
+        if scheme_id is None:
+            raise MoodysLookupError(
+                f"Event rate scheme '{event_rate}' not found for profile '{profile_name}'"
+            )
+        settings["eventRateSchemeId"] = scheme_id
+    elif profile.analysis_type == "DLM":
+        raise JobError(f"Analysis '{name}': a DLM profile needs an Event Rate")
+    settings["treatyIds"] = [treaties[treaty] for treaty in treaty_names]
+    settings["tagIds"] = [
+        ctx.api.tag_id(tag, ctx.rid(Step.TAG, tag)) for tag in numbered_values(ctx.config, "Tag")
+    ]
+    settings.update(
+        {
+            "currency": ctx.api.analysis_currency(),
+            "franchiseDeductible": False,
+            "minLossThreshold": 1.0,
+            "treatConstructionOccupancyAsUnknown": True,
+            "numMaxLossEvent": 1,
+        }
+    )
+    body = {
+        "resourceUri": portfolio.uri,
+        "resourceType": "portfolio",
+        "type": profile.analysis_type,
+        "settings": settings,
+    }
+    job = ctx.api.post(ApiPath.MODEL_JOBS, body, ctx.rid(Step.MODEL)).location_id()
+    return ctx.accepted(job, body, f"Analysis job submitted for {edm_name}/{name}")
+
+
+def resolve_member(api: MoodysApi, name: str, edm_name: str | None, as_group: bool) -> Analysis | None:
+    """One grouping/export member: a group by name and engine type, else an analysis (in its EDM)."""
+    matches = api.find_groups([name]) if as_group else api.find_analyses([name], edm_name)
+    if len(matches) > 1:
+        raise MoodysLookupError(f"{len(matches)} analyses named '{name}'; expected one")
+    return matches[0] if matches else None
+
+
+def grouping_body(group_name: str, members: Sequence[Analysis], currency: dict[str, Any]) -> dict[str, Any]:
+    """The grouping POST body (old-flow defaults of contract §3.10)."""
+    return {
+        "resourceType": "analyses",
+        "resourceUris": [member.uri for member in members],
+        "settings": {
+            "analysisName": group_name,
+            "currency": currency,
+            "simulateToPLT": any(member.framework == "PLT" for member in members),
+            "propagateDetailedLosses": False,
+            "numOfSimulations": 50000,
+            "reportingWindowStart": "01/01/2021",
+            "simulationWindowStart": "01/01/2021",
+            "simulationWindowEnd": "12/31/2021",
+            "regionPerilSimulationSet": [],
+            "description": "",
+        },
+    }
+
+
+def submit_grouping(ctx: SubmissionContext) -> SubmissionResult:
+    group_name = str(required(ctx.config, "Group_Name"))
+    items = [str(item) for item in required(ctx.config, "items")]
+    edm_map: Mapping[str, str] = ctx.config.get("analysis_edm_map") or {}
+    group_names = set(ctx.config.get("group_names") or [])
+    members: list[Analysis] = []
+    skipped: list[str] = []
+    for item in items:
+        member = resolve_member(ctx.api, item, edm_map.get(item), item in group_names)
+        (members.append(member) if member else skipped.append(item))
+    if not members:
+        return SubmissionResult(
+            "", skipped_reason=f"All {len(items)} items of group '{group_name}' are missing in Moody's"
+        )
+    body = grouping_body(group_name, members, ctx.api.analysis_currency())
+    job = ctx.api.post(ApiPath.GROUPING_JOBS, body, ctx.rid(Step.GROUPING)).location_id()
+    included = [member.name for member in members]
+    return ctx.accepted(
+        job, body, f"Grouping job submitted for {group_name}", skipped_items=skipped, included_items=included
+    )
+
+
+def submit_export(ctx: SubmissionContext) -> SubmissionResult:
+    rdm_name = str(required(ctx.config, "rdm_name"))
+    server_name = str(ctx.config.get("server_name") or DEFAULT_SERVER_NAME)
+    names = [str(name) for name in required(ctx.config, "analysis_names")]
+    database_id = ctx.config.get("database_id")
+    server_id = ctx.api.server_id(server_name)
+    members: list[Analysis] = []
+    skipped: list[str] = []
+    for name in names:
+        member = resolve_member(ctx.api, name, ctx.config.get("edm_name"), bool(ctx.config.get("is_group")))
+        (members.append(member) if member else skipped.append(name))
+    if not members:
+        return SubmissionResult(
+            "", skipped_reason=f"All {len(names)} items to export to '{rdm_name}' are missing"
+        )
+    settings: dict[str, Any] = {"serverId": server_id}
+    settings.update({"databaseId": int(database_id)} if database_id else {"rdmName": rdm_name})
+    if any(member.framework == "PLT" for member in members):
+        settings["exportHdLossesAs"] = "PLT"
+    body = {
+        "exportType": "RDM_DATABRIDGE",
+        "resourceType": "analyses",
+        "settings": settings,
+        "resourceUris": [member.uri for member in members],
+    }
+    job = ctx.api.post(ApiPath.EXPORT_JOBS, body, ctx.rid(Step.EXPORT)).location_id()
+    included = [member.name for member in members]
+    return ctx.accepted(
+        job, body, f"Export to {rdm_name} submitted", skipped_items=skipped, included_items=included
+    )
+
+
+SUBMITTERS: dict[BatchType, Callable[[SubmissionContext], SubmissionResult]] = {
+    BatchType.EDM_CREATION: submit_edm_creation,
+    BatchType.PORTFOLIO_CREATION: submit_portfolio_creation,
+    BatchType.MRI_IMPORT: submit_mri_import,
+    BatchType.CREATE_REINSURANCE_TREATIES: submit_treaty,
+    BatchType.EDM_DB_UPGRADE: submit_edm_upgrade,
+    BatchType.GEOHAZ: submit_geohaz,
+    BatchType.ANALYSIS: submit_analysis,
+    BatchType.GROUPING: submit_grouping,
+    BatchType.GROUPING_ROLLUP: submit_grouping,
+    BatchType.EXPORT_TO_RDM: submit_export,
+}
+
+
+def submit(ctx: SubmissionContext) -> SubmissionResult:
+    try:
+        submitter = SUBMITTERS[ctx.batch_type]
+    except KeyError:
+        raise JobError(f"Batch type '{ctx.batch_type}' is not submitted to Moody's") from None
+    return submitter(ctx)

@@ -1,0 +1,102 @@
+"""The seam between the store and whatever runs jobs (Moody's, or SQL for the SQL batch types).
+
+:mod:`irp.job` and :mod:`irp.batch` call these protocols; :class:`irp.moodys.hook.MoodysHook`
+implements them against the real API (or our simulator). Keeping the seam small lets the store
+stay free of HTTP and Airflow imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from irp.constants import BatchType, JobStatus
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """What one submission produced.
+
+    ``workflow_id`` is Moody's job/workflow id as text, or ``SYNCHRONOUS_WORKFLOW_ID`` for
+    synchronous types. ``skipped_reason`` is set (and ``workflow_id`` empty) when nothing was
+    submitted because every item the job refers to is missing in Moody's (Grouping, Export).
+    ``request``/``response`` are recorded on the job; they never hold credentials.
+    """
+
+    workflow_id: str
+    request: dict[str, Any] = field(default_factory=dict)
+    response: dict[str, Any] = field(default_factory=dict)
+    skipped_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """One poll of a Moody's job: its status mapped to ours, and the raw payload for the log."""
+
+    status: JobStatus
+    payload: dict[str, Any] = field(default_factory=dict)
+    progress: float | None = None
+
+
+@dataclass(frozen=True)
+class EntityMessage:
+    """One failed entity rule: a stable code (``ENT-EDM-001``, ``WARN-ANALYSIS-001``...),
+    a description, and the offending entities (``EDM/Portfolio``...)."""
+
+    code: str
+    description: str
+    entities: tuple[str, ...] = ()
+
+    @property
+    def blocking(self) -> bool:
+        return not self.code.startswith("WARN-")
+
+    def __str__(self) -> str:
+        lines = [f"{self.code}: {self.description}" + (":" if self.entities else "")]
+        lines.extend(f"  - {entity}" for entity in self.entities)
+        return "\n".join(lines)
+
+
+@runtime_checkable
+class JobBackend(Protocol):
+    """Runs the jobs of some batch types."""
+
+    def submit_job(
+        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]
+    ) -> SubmissionResult:
+        """Submit one job. Must be idempotent per ``job_id``: a second call for the same job
+        (a retry after a crash) returns the first submission instead of creating another."""
+        ...
+
+    def get_job_status(self, batch_type: BatchType, workflow_id: str) -> StatusReport: ...
+
+    def cancel_job(self, batch_type: BatchType, workflow_id: str) -> None: ...
+
+
+@runtime_checkable
+class EntityValidator(Protocol):
+    """Checks the entities a batch needs (must exist) or would create (must not exist)."""
+
+    def validate_entities(
+        self,
+        batch_type: BatchType,
+        job_configurations: Sequence[Mapping[str, Any]],
+        configuration: Mapping[str, Any],
+    ) -> list[EntityMessage]:
+        """Every failed rule, one message each; an API outage is a message, never 'missing'."""
+        ...
+
+    def entity_exists(
+        self, batch_type: BatchType, job_configuration: Mapping[str, Any], configuration: Mapping[str, Any]
+    ) -> bool:
+        """Whether the entity a FINISHED job created is still there (raises on API errors)."""
+        ...
+
+    def delete_analyses(self, analyses: Sequence[tuple[str, str]]) -> list[str]:
+        """Delete analyses given as (analysis name, EDM name); returns one error string per failure."""
+        ...
+
+    def delete_groups(self, group_names: Sequence[str]) -> list[str]:
+        """Delete groups by name; returns one error string per failure."""
+        ...

@@ -1,0 +1,125 @@
+"""The batch/job store: Postgres connections, transactions and per-batch locking.
+
+Every operation of :mod:`irp.batch`, :mod:`irp.job` and :mod:`irp.recon` runs in one
+transaction of a :class:`Store`. Each thread gets its own connection, so mapped tasks and
+test threads never share one; ``search_path`` pins the store's schema.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from irp.exceptions import StoreError
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import DictRow
+
+    from irp.settings import Settings
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+Connector = Callable[[], "psycopg.Connection[Any]"]
+
+
+def validate_schema_name(schema: str) -> str:
+    """Schema names reach SQL as identifiers: accept plain lower-case names only."""
+    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
+        raise StoreError(f"Invalid store schema {schema!r}: use lower-case letters, digits and '_'.")
+    return schema
+
+
+class Store:
+    """Access to the irp tables of one schema."""
+
+    def __init__(self, connect: Connector, schema: str = "irp") -> None:
+        self._connect = connect
+        self.schema = validate_schema_name(schema)
+        self._local = threading.local()
+        self._connections: list[psycopg.Connection[Any]] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_dsn(cls, dsn: str, schema: str = "irp") -> Store:
+        """A store on a libpq connection string (tests, benchmarks, the CLI's ``--dsn``)."""
+        import psycopg
+
+        return cls(lambda: psycopg.connect(dsn), schema)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Store:
+        """A store on the Airflow connection ``[irp] store_conn_id``, through PostgresHook."""
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        from irp.settings import Settings
+
+        settings = settings or Settings.load()
+        hook = PostgresHook(postgres_conn_id=settings.store_conn_id)
+
+        def connect() -> psycopg.Connection[Any]:
+            conn = hook.get_conn()
+            if not hasattr(conn, "pipeline"):  # psycopg2: PostgresHook without SQLAlchemy 2
+                raise StoreError("The irp store needs psycopg 3 (install psycopg[binary]).")
+            return conn
+
+        return cls(connect, settings.store_schema)
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.broken:
+            from psycopg import sql
+
+            try:
+                conn = self._connect()
+            except StoreError:
+                raise
+            except Exception as exc:  # the driver's message names host and database, never the password
+                raise StoreError(f"Cannot connect to the irp store: {exc}") from exc
+            conn.autocommit = True
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:
+        """Yield a cursor (rows as dicts) inside one transaction; commit on success."""
+        from psycopg.rows import dict_row
+
+        conn = self._connection()
+        with conn.transaction(), conn.cursor(row_factory=dict_row) as cursor:
+            yield cursor
+
+    def lock_batch(self, cursor: psycopg.Cursor[Any], batch_id: int, *, exclusive: bool) -> bool:
+        """Lock a batch row for the rest of the transaction; False when it does not exist.
+
+        Recon takes the exclusive lock and job updates the shared one, so a recon never reads a
+        half-applied set of job updates and no update slips in between its read and its write.
+        """
+        mode = "UPDATE" if exclusive else "SHARE"
+        cursor.execute(f"SELECT id FROM irp_batch WHERE id = %s FOR {mode}", (batch_id,))
+        return cursor.fetchone() is not None
+
+    def close(self) -> None:
+        """Close every connection this store opened (all threads)."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+        self._local = threading.local()
+
+
+@cache
+def default_store() -> Store:
+    """The process-wide store configured in Airflow (``[irp] store_conn_id`` / ``store_schema``)."""
+    return Store.from_settings()
+
+
+def resolve(store: Store | None) -> Store:
+    return store if store is not None else default_store()
