@@ -136,8 +136,13 @@ def main() -> None:
 
         configuration_id = new_configuration()
         data = [
-            {"Metadata": {"Cycle Type": "Quarterly"}, "Analysis Name": f"A{n}", "Database": f"EDM{n % 7}",
-             "Portfolio": f"P{n % 11}", "Analysis Profile": "DLM CBHU v23"}
+            {
+                "Metadata": {"Cycle Type": "Quarterly"},
+                "Analysis Name": f"A{n}",
+                "Database": f"EDM{n % 7}",
+                "Portfolio": f"P{n % 11}",
+                "Analysis Profile": "DLM CBHU v23",
+            }
             for n in range(args.jobs)
         ]
         types = iter(BatchType)
@@ -159,8 +164,10 @@ def main() -> None:
             )
         recon_ours = median_seconds(lambda: recon_batch(batch_id, store=store), args.repeat)
         recon_base = median_seconds(lambda: baseline_recon(baseline, batch_id), args.repeat)
-        recon_trips = (round_trips(lambda: recon_batch(batch_id, store=store)),
-                       round_trips(lambda: baseline_recon(baseline, batch_id)))
+        recon_trips = (
+            round_trips(lambda: recon_batch(batch_id, store=store)),
+            round_trips(lambda: baseline_recon(baseline, batch_id)),
+        )
         assert recon_batch(batch_id, store=store).status.value == baseline_recon(baseline, batch_id)
         jobs_ours = median_seconds(lambda: batches.get_batch_jobs(batch_id, store=store), args.repeat)
         jobs_base = median_seconds(lambda: baseline_jobs(baseline, batch_id), args.repeat)
@@ -171,10 +178,22 @@ def main() -> None:
             f"Store benchmark: {n:,} jobs, median of {args.repeat} (baseline create: 1 run)",
             ["operation", "baseline (row by row)", "irp", "speed-up", "round trips baseline", "round trips irp"],
             [
-                [f"create_batch ({n:,} configs)", ms(create_base), ms(create_ours), ratio(create_base, create_ours),
-                 trips_base, trips_ours],
-                [f"recon_batch ({n:,} jobs)", ms(recon_base), ms(recon_ours), ratio(recon_base, recon_ours),
-                 recon_trips[1], recon_trips[0]],
+                [
+                    f"create_batch ({n:,} configs)",
+                    ms(create_base),
+                    ms(create_ours),
+                    ratio(create_base, create_ours),
+                    trips_base,
+                    trips_ours,
+                ],
+                [
+                    f"recon_batch ({n:,} jobs)",
+                    ms(recon_base),
+                    ms(recon_ours),
+                    ratio(recon_base, recon_ours),
+                    recon_trips[1],
+                    recon_trips[0],
+                ],
                 [f"get_batch_jobs ({n:,} jobs)", ms(jobs_base), ms(jobs_ours), ratio(jobs_base, jobs_ours), 1, 1],
             ],
         )

@@ -56,9 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         ("status", _db_status, "list migrations and whether they are applied"),
     ):
         sub = db_commands.add_parser(name, help=text)
-        sub.add_argument(
-            "--dsn", help="libpq connection string (default: the [irp] store_conn_id connection)"
-        )
+        sub.add_argument("--dsn", help="libpq connection string (default: the [irp] store_conn_id connection)")
         sub.add_argument("--schema", help="store schema (default: [irp] store_schema)")
         sub.set_defaults(handler=handler)
     args = parser.parse_args(argv)

@@ -28,6 +28,7 @@ __all__ = [
     "SubmitBatchResult",
     "activate_batch",
     "create_batch",
+    "create_batches",
     "delete_batch",
     "get_active_batches",
     "get_batch_job_configurations",
@@ -81,6 +82,31 @@ def _serialize_job_configurations(job_configurations: Sequence[Mapping[str, Any]
         raise BatchError(f"Job configurations are not JSON-serialisable: {exc}") from None
 
 
+def _insert_batch(cursor: Any, batch_type: BatchType, configuration_id: int, data: str, step: BatchStep | None) -> int:
+    cursor.execute(
+        _CREATE_SQL,
+        {
+            "configuration_id": configuration_id,
+            "batch_type": batch_type.value,
+            "dag_id": step.dag_id if step else None,
+            "run_id": step.run_id if step else None,
+            "task_group_id": step.task_group_id if step else None,
+            "data": data,
+        },
+    )
+    return cursor.fetchone()["batch_id"]
+
+
+def _check_configuration(cursor: Any, configuration_id: int) -> None:
+    cursor.execute("SELECT status FROM irp_configuration WHERE id = %s FOR SHARE", (configuration_id,))
+    row = cursor.fetchone()
+    if row is None:
+        raise BatchError(f"Configuration with id {configuration_id} not found")
+    status = ConfigurationStatus(row["status"])
+    if not status.usable:
+        raise BatchError(f"Configuration {configuration_id} has invalid status '{status}'. Must be VALID or ACTIVE.")
+
+
 def create_batch(
     batch_type: BatchType | str,
     configuration_id: int,
@@ -100,29 +126,8 @@ def create_batch(
     store = resolve(store)
     try:
         with store.transaction() as cursor:
-            cursor.execute(
-                "SELECT status FROM irp_configuration WHERE id = %s FOR SHARE", (configuration_id,)
-            )
-            row = cursor.fetchone()
-            if row is None:
-                raise BatchError(f"Configuration with id {configuration_id} not found")
-            status = ConfigurationStatus(row["status"])
-            if not status.usable:
-                raise BatchError(
-                    f"Configuration {configuration_id} has invalid status '{status}'. Must be VALID or ACTIVE."
-                )
-            cursor.execute(
-                _CREATE_SQL,
-                {
-                    "configuration_id": configuration_id,
-                    "batch_type": batch_type.value,
-                    "dag_id": step.dag_id if step else None,
-                    "run_id": step.run_id if step else None,
-                    "task_group_id": step.task_group_id if step else None,
-                    "data": data,
-                },
-            )
-            return cursor.fetchone()["batch_id"]
+            _check_configuration(cursor, configuration_id)
+            return _insert_batch(cursor, batch_type, configuration_id, data, step)
     except psycopg.errors.UniqueViolation:
         existing = get_batches_for_configuration(configuration_id, batch_type, store=store)
         raise BatchError(
@@ -131,6 +136,35 @@ def create_batch(
         ) from None
     except psycopg.Error as exc:
         raise BatchError(f"Failed to create batch: {exc}") from exc
+
+
+def create_batches(
+    configuration_id: int,
+    job_configurations: Mapping[BatchType, Sequence[Mapping[str, Any]]],
+    *,
+    step: BatchStep | None = None,
+    store: Store | None = None,
+) -> dict[BatchType, int]:
+    """Create the configuration's batches that do not exist yet, all in one transaction.
+
+    Returns the batch id of every requested type, existing or new, so a re-run of a cycle (or
+    a retried task) reuses what the first run created.
+    """
+    require_id(configuration_id, "configuration_id", BatchError)
+    payloads = {_batch_type(t): _serialize_job_configurations(c) for t, c in job_configurations.items()}
+    try:
+        with resolve(store).transaction() as cursor:
+            _check_configuration(cursor, configuration_id)
+            cursor.execute(
+                "SELECT batch_type, id FROM irp_batch WHERE configuration_id = %s FOR UPDATE", (configuration_id,)
+            )
+            existing = {BatchType(row["batch_type"]): row["id"] for row in cursor.fetchall()}
+            for batch_type, data in payloads.items():
+                if batch_type not in existing:
+                    existing[batch_type] = _insert_batch(cursor, batch_type, configuration_id, data, step)
+    except psycopg.Error as exc:
+        raise BatchError(f"Failed to create batches of configuration {configuration_id}: {exc}") from exc
+    return {batch_type: existing[batch_type] for batch_type in BatchType if batch_type in payloads}
 
 
 def read_batch(batch_id: int, *, store: Store | None = None) -> Batch:
@@ -219,8 +253,7 @@ def update_batch_step(batch_id: int, step: BatchStep, *, store: Store | None = N
     require_id(batch_id, "batch_id", BatchError)
     with resolve(store).transaction() as cursor:
         cursor.execute(
-            "UPDATE irp_batch SET dag_id = %s, run_id = %s, task_group_id = %s, updated_ts = now()"
-            " WHERE id = %s",
+            "UPDATE irp_batch SET dag_id = %s, run_id = %s, task_group_id = %s, updated_ts = now() WHERE id = %s",
             (step.dag_id, step.run_id, step.task_group_id, batch_id),
         )
         if cursor.rowcount == 0:
@@ -272,8 +305,7 @@ def activate_batch(batch_id: int, *, step: BatchStep | None = None, store: Store
             ),
         )
         cursor.execute(
-            "UPDATE irp_configuration SET status = 'ACTIVE', updated_ts = now()"
-            " WHERE id = %s AND status <> 'ACTIVE'",
+            "UPDATE irp_configuration SET status = 'ACTIVE', updated_ts = now() WHERE id = %s AND status <> 'ACTIVE'",
             (batch.configuration_id,),
         )
     return read_batch(batch_id, store=store)
@@ -305,9 +337,7 @@ def pending_job_configurations(batch_id: int, *, store: Store | None = None) -> 
         return [JobConfiguration(**row) for row in cursor.fetchall()]
 
 
-def validate_batch(
-    batch_id: int, validator: EntityValidator, *, store: Store | None = None
-) -> list[EntityMessage]:
+def validate_batch(batch_id: int, validator: EntityValidator, *, store: Store | None = None) -> list[EntityMessage]:
     """Entity validation of the jobs still to submit; an empty list means valid.
 
     Jobs that already succeeded are not re-validated, so a partial re-run validates only
@@ -372,9 +402,7 @@ def _submit_one(
         if validator is None:
             return None
         data = jobs.get_job_config(job.id, store=store).job_configuration_data
-        if validator.entity_exists(
-            batch.batch_type, data, configuration_data(batch.configuration_id, store=store)
-        ):
+        if validator.entity_exists(batch.batch_type, data, configuration_data(batch.configuration_id, store=store)):
             return None
         return _resubmit(job, backend, store, ENTITY_MISSING)
     return None  # in flight: Moody's is working on it

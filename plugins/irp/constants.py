@@ -131,9 +131,7 @@ class JobStatus(StrEnum):
         return self in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-TERMINAL_JOB_STATUSES = frozenset(
-    {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.ERROR}
-)
+TERMINAL_JOB_STATUSES = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.ERROR})
 READY_FOR_SUBMIT_JOB_STATUSES = frozenset({JobStatus.INITIATED, JobStatus.FAILED, JobStatus.ERROR})
 IN_PROGRESS_JOB_STATUSES = frozenset(
     {

@@ -27,9 +27,7 @@ def ensure_cycle(name: str, *, store: Store | None = None) -> Cycle:
     """The cycle named ``name``, created ACTIVE when it does not exist yet."""
     validate_cycle_name(name)
     with resolve(store).transaction() as cursor:
-        cursor.execute(
-            "INSERT INTO irp_cycle (cycle_name) VALUES (%s) ON CONFLICT (cycle_name) DO NOTHING", (name,)
-        )
+        cursor.execute("INSERT INTO irp_cycle (cycle_name) VALUES (%s) ON CONFLICT (cycle_name) DO NOTHING", (name,))
         cursor.execute(f"SELECT {columns(Cycle)} FROM irp_cycle WHERE cycle_name = %s", (name,))
         return Cycle(**cursor.fetchone())
 

@@ -60,6 +60,32 @@ def read_jobs(job_ids: Sequence[int], *, store: Store | None = None) -> list[Job
     return [found[job_id] for job_id in job_ids]
 
 
+def latest_job(job_id: int, *, store: Store | None = None) -> Job:
+    """The newest job of ``job_id``'s resubmission chain (``job_id`` itself if never replaced).
+
+    A mapped Airflow task keeps the id of the job it was created for; clearing it resubmits,
+    so the job it must look at is the end of the chain.
+    """
+    require_id(job_id, "job_id", JobError)
+    with resolve(store).transaction() as cursor:
+        cursor.execute(
+            f"""
+            WITH RECURSIVE chain AS (
+                SELECT id, 0 AS depth FROM irp_job WHERE id = %s
+                UNION ALL
+                SELECT j.id, chain.depth + 1 FROM irp_job j JOIN chain ON j.parent_job_id = chain.id
+            )
+            SELECT {_JOB_COLUMNS} FROM irp_job
+            WHERE id = (SELECT id FROM chain ORDER BY depth DESC, id DESC LIMIT 1)
+            """,
+            (job_id,),
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise JobError(f"Job with id {job_id} not found")
+    return Job(**row)
+
+
 def get_job_config(job_id: int, *, store: Store | None = None) -> JobConfiguration:
     require_id(job_id, "job_id", JobError)
     with resolve(store).transaction() as cursor:
@@ -239,8 +265,7 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
             row = _lock_job(cursor, job_id)
             _set_status(cursor, row, JobStatus.ERROR, None)
             cursor.execute(
-                "UPDATE irp_job SET last_error = %s, submission_request = %s, submission_response = %s"
-                " WHERE id = %s",
+                "UPDATE irp_job SET last_error = %s, submission_request = %s, submission_response = %s WHERE id = %s",
                 (str(exc), Jsonb(request), Jsonb(_error_response(exc)), job_id),
             )
             failure = JobError(f"Job submission failed: {exc}")
@@ -260,8 +285,7 @@ def _record_skip(cursor: Any, job: Job, result: SubmissionResult) -> JobSkipped:
     _lock_job(cursor, job.id)
     cursor.execute("UPDATE irp_job SET skipped = TRUE, updated_ts = now() WHERE id = %s", (job.id,))
     cursor.execute(
-        "UPDATE irp_job_configuration SET skipped = TRUE, skipped_reason_txt = %s, updated_ts = now()"
-        " WHERE id = %s",
+        "UPDATE irp_job_configuration SET skipped = TRUE, skipped_reason_txt = %s, updated_ts = now() WHERE id = %s",
         (reason, job.job_configuration_id),
     )
     return JobSkipped(f"Job skipped: {reason}")
@@ -294,9 +318,7 @@ def track_job_status(job_id: int, backend: JobBackend, *, store: Store | None = 
     if not job.submitted:
         raise JobError(f"Job {job_id} has no moodys_workflow_id. Job must be submitted before tracking.")
     if batch_type.synchronous:
-        raise JobError(
-            f"Job {job_id} is of synchronous batch type '{batch_type}': there is no Moody's job to track"
-        )
+        raise JobError(f"Job {job_id} is of synchronous batch type '{batch_type}': there is no Moody's job to track")
     try:
         report = backend.get_job_status(batch_type, job.moodys_workflow_id or "")
     except Exception as exc:

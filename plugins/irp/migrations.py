@@ -60,8 +60,7 @@ def discover(folder: Path | None = None) -> list[Migration]:
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
             raise StoreError(
-                f"Migration versions must be 1..n without gaps; found {migration.version} "
-                f"where {expected} was expected"
+                f"Migration versions must be 1..n without gaps; found {migration.version} where {expected} was expected"
             )
     return found
 
@@ -117,7 +116,5 @@ def applied_migrations(store: Store) -> list[AppliedMigration]:
         cursor.execute("SELECT to_regclass('irp_schema_migration') IS NOT NULL AS present")
         if not cursor.fetchone()["present"]:
             return []
-        cursor.execute(
-            "SELECT version, name, checksum, applied_ts FROM irp_schema_migration ORDER BY version"
-        )
+        cursor.execute("SELECT version, name, checksum, applied_ts FROM irp_schema_migration ORDER BY version")
         return [AppliedMigration(**row) for row in cursor.fetchall()]

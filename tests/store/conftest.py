@@ -42,9 +42,7 @@ def make_batch(store: Store) -> MakeBatch:
     """
     cycles = iter(range(1, 10_000))
 
-    def make(
-        statuses: Sequence[Any] = (), batch_type: BatchType = BatchType.EDM_CREATION
-    ) -> tuple[int, list[int]]:
+    def make(statuses: Sequence[Any] = (), batch_type: BatchType = BatchType.EDM_CREATION) -> tuple[int, list[int]]:
         # One batch per type and configuration: each batch gets a configuration of its own.
         config = insert_configuration(store, f"cycle-{next(cycles)}")
         batch_id = batches.create_batch(

@@ -136,7 +136,8 @@ def test_update_batch_step_attaches_airflow_identifiers(make_batch, store):
 def test_activate_batch_sets_batch_and_configuration_active(store, configuration_id):
     batch_id = batches.create_batch(EDM, configuration_id, [{}], store=store)
     batch = batches.activate_batch(batch_id, store=store)
-    assert batch.status is BatchStatus.ACTIVE and batch.submitted_ts is not None
+    assert batch.status is BatchStatus.ACTIVE
+    assert batch.submitted_ts is not None
     with store.transaction() as cursor:
         cursor.execute("SELECT status FROM irp_configuration WHERE id = %s", (configuration_id,))
         assert cursor.fetchone()["status"] == "ACTIVE"
@@ -195,8 +196,10 @@ def test_delete_batch_removes_everything_in_one_transaction(make_batch, store):
 def test_batch_type_classification():
     synchronous = {t for t in BatchType if t.synchronous}
     assert synchronous == {
-        BatchType.DATA_EXTRACTION, BatchType.PORTFOLIO_CREATION,
-        BatchType.CREATE_REINSURANCE_TREATIES, BatchType.PORTFOLIO_MAPPING,
+        BatchType.DATA_EXTRACTION,
+        BatchType.PORTFOLIO_CREATION,
+        BatchType.CREATE_REINSURANCE_TREATIES,
+        BatchType.PORTFOLIO_MAPPING,
     }
     assert len(BatchType) == 12
     assert BatchType.parse("Export to RDM") is BatchType.parse("export_to_rdm") is BatchType.EXPORT_TO_RDM
@@ -210,3 +213,24 @@ def test_store_connection_failure_is_a_store_error():
     with pytest.raises(StoreError, match="Cannot connect to the irp store"):
         batches.read_batch(1, store=store)
     assert psycopg  # the driver is the real one
+
+
+def test_create_batches_is_all_or_nothing_and_reuses_existing(store, configuration_id):
+    first = batches.create_batches(
+        configuration_id, {BatchType.ANALYSIS: [{"a": 1}], BatchType.EDM_CREATION: [{"d": 1}, {"d": 2}]}, store=store
+    )
+    assert list(first) == [BatchType.EDM_CREATION, BatchType.ANALYSIS]  # dependency order
+    again = batches.create_batches(
+        configuration_id, {BatchType.ANALYSIS: [{"a": 1}], BatchType.GROUPING: []}, store=store
+    )
+    assert again[BatchType.ANALYSIS] == first[BatchType.ANALYSIS]
+    assert count(store, "irp_job") == 3
+    with pytest.raises(BatchError, match="Failed to create batches"):
+        batches.create_batches(
+            configuration_id, {BatchType.GEOHAZ: [{"ok": 1}], BatchType.MRI_IMPORT: [{"bad": "\u0000"}]}, store=store
+        )
+    assert {b.batch_type for b in batches.get_batches_for_configuration(configuration_id, store=store)} == {
+        BatchType.EDM_CREATION,
+        BatchType.ANALYSIS,
+        BatchType.GROUPING,
+    }

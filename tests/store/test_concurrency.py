@@ -49,8 +49,7 @@ def test_concurrent_updates_and_recons_of_one_batch(make_batch, store):
         )
         log = cursor.fetchall()
         cursor.execute(
-            "SELECT count(*) AS n FROM irp_job_tracking_log t JOIN irp_job j ON j.id = t.job_id"
-            " WHERE j.batch_id = %s",
+            "SELECT count(*) AS n FROM irp_job_tracking_log t JOIN irp_job j ON j.id = t.job_id WHERE j.batch_id = %s",
             (batch_id,),
         )
         tracked = cursor.fetchone()["n"]

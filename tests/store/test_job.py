@@ -21,7 +21,9 @@ def test_update_job_status_sets_timestamps_only_on_change(make_batch, store):
     _, (job_id,) = make_batch([JobStatus.INITIATED])
     assert jobs.update_job_status(job_id, JobStatus.RUNNING, store=store) is True
     job = jobs.read_job(job_id, store=store)
-    assert job.status is JobStatus.RUNNING and job.completed_ts is None and job.last_tracked_ts is not None
+    assert job.status is JobStatus.RUNNING
+    assert job.completed_ts is None
+    assert job.last_tracked_ts is not None
     assert jobs.update_job_status(job_id, "RUNNING", store=store) is False
     assert jobs.update_job_status(job_id, JobStatus.FINISHED, store=store) is True
     assert jobs.read_job(job_id, store=store).completed_ts is not None
@@ -85,7 +87,8 @@ def test_skip_job_keeps_status_and_batch(make_batch, store):
     batch_id, (job_id,) = make_batch([JobStatus.INITIATED])
     jobs.skip_job(job_id, store=store)
     job = jobs.read_job(job_id, store=store)
-    assert job.skipped and job.status is JobStatus.INITIATED
+    assert job.skipped
+    assert job.status is JobStatus.INITIATED
     assert batches.read_batch(batch_id, store=store).status is BatchStatus.INITIATED
 
 
@@ -97,7 +100,10 @@ def test_skip_job_configuration(make_batch, store):
     jobs.skip_job_configuration(config_a, "Manual skip", store=store)
     config = jobs.get_job_config(job_a, store=store)
     assert (config.skipped, config.skipped_reason_txt, config.override_job_configuration_id) == (
-        True, "Manual skip", None)
+        True,
+        "Manual skip",
+        None,
+    )
     jobs.skip_job_configuration(config_a, "Replaced", config_b, store=store)
     assert jobs.get_job_config(job_a, store=store).override_job_configuration_id == config_b
     with pytest.raises(JobError, match="skipped_reason_txt"):
@@ -116,13 +122,20 @@ def test_resubmit_without_override_reuses_the_configuration(make_batch, store):
     assert batches.recon_batch(batch_id, store=store).status is BatchStatus.FAILED
     j2 = jobs.resubmit_job(j1, store=store)
     original, child = jobs.read_job(j1, store=store), jobs.read_job(j2, store=store)
-    assert original.skipped and original.status is JobStatus.FAILED
+    assert original.skipped
+    assert original.status is JobStatus.FAILED
     assert (child.parent_job_id, child.job_configuration_id, child.status) == (
-        j1, original.job_configuration_id, JobStatus.INITIATED)
+        j1,
+        original.job_configuration_id,
+        JobStatus.INITIATED,
+    )
     config = jobs.get_job_config(j1, store=store)
-    assert not config.skipped and config.skipped_reason_txt is None and config.override_job_configuration_id is None
+    assert not config.skipped
+    assert config.skipped_reason_txt is None
+    assert config.override_job_configuration_id is None
     batch = batches.read_batch(batch_id, store=store)
-    assert batch.status is BatchStatus.ACTIVE and batch.completed_ts is None
+    assert batch.status is BatchStatus.ACTIVE
+    assert batch.completed_ts is None
 
 
 def test_resubmit_with_override_creates_a_linked_configuration(make_batch, store):
@@ -130,13 +143,16 @@ def test_resubmit_with_override_creates_a_linked_configuration(make_batch, store
     _, (j1,) = make_batch([JobStatus.FAILED])
     c1 = jobs.read_job(j1, store=store).job_configuration_id
     data = {"Database": "OverriddenDB", "new_param": 999}
-    j2 = jobs.resubmit_job(j1, job_configuration_data=data, override_reason="User requested parameter change",
-                           store=store)
+    j2 = jobs.resubmit_job(
+        j1, job_configuration_data=data, override_reason="User requested parameter change", store=store
+    )
     new_config = jobs.get_job_config(j2, store=store)
     old_config = jobs.get_job_config(j1, store=store)
     assert new_config.job_configuration_data == data
-    assert new_config.parent_job_configuration_id == c1 and not new_config.skipped
-    assert old_config.skipped and old_config.skipped_reason_txt == "User requested parameter change"
+    assert new_config.parent_job_configuration_id == c1
+    assert not new_config.skipped
+    assert old_config.skipped
+    assert old_config.skipped_reason_txt == "User requested parameter change"
     assert old_config.override_job_configuration_id == new_config.id
     assert jobs.read_job(j2, store=store).parent_job_id == j1
     assert jobs.read_job(j1, store=store).skipped
@@ -168,7 +184,8 @@ def test_resubmission_chain_three_deep(make_batch, store, override):
         assert [c.parent_job_configuration_id for c in configs] == [None, *[c.id for c in configs[:-1]]]
         assert [c.skipped for c in configs] == [True, True, True, False]
     else:
-        assert len(configs) == 1 and not configs[0].skipped
+        assert len(configs) == 1
+        assert not configs[0].skipped
     assert batches.recon_batch(batch_id, store=store).status is BatchStatus.FAILED
     jobs.update_job_status(chain[-1], JobStatus.FINISHED, store=store)
     assert batches.recon_batch(batch_id, store=store).status is BatchStatus.COMPLETED
@@ -209,3 +226,16 @@ def test_read_jobs_keeps_order_and_names_missing(make_batch, store):
     assert [j.id for j in jobs.read_jobs(ids[::-1], store=store)] == ids[::-1]
     with pytest.raises(JobError, match=r"Jobs not found: \[999999\]"):
         jobs.read_jobs([ids[0], 999999], store=store)
+
+
+def test_latest_job_follows_the_resubmission_chain(make_batch, store):
+    _, (j1, other) = make_batch([JobStatus.FAILED, JobStatus.FINISHED])
+    assert jobs.latest_job(j1, store=store).id == j1
+    j2 = jobs.resubmit_job(j1, store=store)
+    jobs.update_job_status(j2, JobStatus.FAILED, store=store)
+    j3 = jobs.resubmit_job(j2, job_configuration_data={"x": 1}, override_reason="fix", store=store)
+    assert jobs.latest_job(j1, store=store).id == j3
+    assert jobs.latest_job(j2, store=store).id == j3
+    assert jobs.latest_job(other, store=store).id == other
+    with pytest.raises(JobError, match="not found"):
+        jobs.latest_job(999999, store=store)

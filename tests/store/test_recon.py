@@ -32,10 +32,14 @@ SKIPPED = True
         pytest.param([JobStatus.QUEUED, JobStatus.PENDING], BatchStatus.ACTIVE, id="queued/pending"),
         pytest.param([E], BatchStatus.ERROR, id="AS-60 error only"),
         pytest.param([], BatchStatus.COMPLETED, id="AS-05 empty batch"),
-        pytest.param([(JobStatus.SUBMITTED, SKIPPED)], BatchStatus.COMPLETED,
-                     id="AS-62 fixed: only a skipped job, no replacement -> config leaves the count"),
-        pytest.param([(X, SKIPPED), F], BatchStatus.COMPLETED,
-                     id="AS-64 fixed: skipped failed job without replacement"),
+        pytest.param(
+            [(JobStatus.SUBMITTED, SKIPPED)],
+            BatchStatus.COMPLETED,
+            id="AS-62 fixed: only a skipped job, no replacement -> config leaves the count",
+        ),
+        pytest.param(
+            [(X, SKIPPED), F], BatchStatus.COMPLETED, id="AS-64 fixed: skipped failed job without replacement"
+        ),
         pytest.param([(F, SKIPPED), F], BatchStatus.COMPLETED, id="AS-65 skipped finished job fulfils"),
         pytest.param([(X, SKIPPED)], BatchStatus.COMPLETED, id="all skipped"),
         pytest.param([(C, SKIPPED), C, F], BatchStatus.CANCELLED, id="skipped jobs ignored in mix"),
@@ -61,10 +65,12 @@ def test_batch_is_never_left_active_when_every_job_is_terminal(make_batch, store
 def test_completed_sets_completed_ts_and_reports_change(make_batch, store):
     batch_id, _ = make_batch([F, F])
     first = recon_batch(batch_id, store=store)
-    assert first.changed and first.previous_status is BatchStatus.INITIATED
+    assert first.changed
+    assert first.previous_status is BatchStatus.INITIATED
     assert batches.read_batch(batch_id, store=store).completed_ts is not None
     second = recon_batch(batch_id, store=store)
-    assert not second.changed and second.status is BatchStatus.COMPLETED
+    assert not second.changed
+    assert second.status is BatchStatus.COMPLETED
 
 
 def test_error_sets_completed_ts_too(make_batch, store):
@@ -75,7 +81,7 @@ def test_error_sets_completed_ts_too(make_batch, store):
 
 def test_summary_matches_reference_example(make_batch, store):
     """AS-69: A FINISHED+skipped, B FINISHED, C FAILED, each on its own configuration."""
-    batch_id, (a, b, c) = make_batch([(F, SKIPPED), F, X])
+    batch_id, (_a, _b, c) = make_batch([(F, SKIPPED), F, X])
     configs = [cfg.id for cfg in batches.get_batch_job_configurations(batch_id, store=store)]
     result = recon_batch(batch_id, store=store)
     assert result.status is BatchStatus.FAILED
@@ -86,7 +92,8 @@ def test_summary_matches_reference_example(make_batch, store):
     assert (summary.total_jobs, summary.non_skipped_jobs) == (3, 2)
     assert summary.job_status_counts == {"FINISHED": 1, "FAILED": 1, "SKIPPED": 1}
     assert summary.failed_job_ids == [c]
-    assert summary.cancelled_job_ids == [] and summary.error_job_ids == []
+    assert summary.cancelled_job_ids == []
+    assert summary.error_job_ids == []
 
 
 def test_every_recon_writes_a_log_row(make_batch, store):
@@ -102,9 +109,17 @@ def test_every_recon_writes_a_log_row(make_batch, store):
     assert [row["recon_result"] for row in rows] == ["ERROR", "ERROR"]
     assert rows[0]["recon_summary"]["error_job_ids"] == [error_job]
     assert set(rows[0]["recon_summary"]) >= {
-        "total_configs", "non_skipped_configs", "fulfilled_configs", "unfulfilled_configs",
-        "unfulfilled_config_ids", "total_jobs", "non_skipped_jobs", "job_status_counts",
-        "failed_job_ids", "cancelled_job_ids", "error_job_ids",
+        "total_configs",
+        "non_skipped_configs",
+        "fulfilled_configs",
+        "unfulfilled_configs",
+        "unfulfilled_config_ids",
+        "total_jobs",
+        "non_skipped_jobs",
+        "job_status_counts",
+        "failed_job_ids",
+        "cancelled_job_ids",
+        "error_job_ids",
     }
 
 
@@ -117,7 +132,7 @@ def test_empty_batch_summary_is_all_zero(make_batch, store):
 
 def test_running_job_finishing_turns_active_into_failed(make_batch, store):
     """AS-57 / AS-61: the batch waits for every job before failing."""
-    batch_id, (failed, running) = make_batch([X, R])
+    batch_id, (_failed, running) = make_batch([X, R])
     assert recon_batch(batch_id, store=store).status is BatchStatus.ACTIVE
     jobs.update_job_status(running, F, store=store)
     assert recon_batch(batch_id, store=store).status is BatchStatus.FAILED
@@ -150,7 +165,7 @@ def test_skipped_configuration_and_job_are_excluded(make_batch, store):
 
 def test_resubmitted_chain_is_decided_by_the_newest_job(make_batch, store):
     """AS-63 / AS-72."""
-    batch_id, (failed, finished) = make_batch([X, F])
+    batch_id, (failed, _finished) = make_batch([X, F])
     assert recon_batch(batch_id, store=store).status is BatchStatus.FAILED
     child = jobs.resubmit_job(failed, store=store)
     assert batches.read_batch(batch_id, store=store).status is BatchStatus.ACTIVE

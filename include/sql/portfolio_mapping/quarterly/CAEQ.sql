@@ -1,0 +1,8 @@
+-- Sub-portfolios of CAEQ by construction: one row per (sub-portfolio, account) assignment.
+-- Named bound parameters available: import_file, portfolio, date_value, cycle_type, edm.
+SELECT CASE a.usertxt1 WHEN 'WOOD' THEN 'CAEQ_Wood_Frame' ELSE 'CAEQ_Masonry' END AS sub_portfolio,
+       a.accntnum AS account_number
+FROM irp_source.accounts a
+WHERE a.import_file = %(import_file)s AND a.date_value = %(date_value)s
+  AND a.usertxt1 IN ('WOOD', 'MASONRY')
+ORDER BY 1, 2

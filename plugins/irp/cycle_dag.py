@@ -1,0 +1,359 @@
+"""The cycle DAG: one DAG per declared cycle, one task group per batch type.
+
+    load_configuration → create_batches → data_extraction → edm_creation → … → export_to_rdm
+
+Each batch type's group: ``validate`` (entity validation; activates the batch) → for Analysis,
+Grouping and Export, what to do with entities that already exist (``on_existing``, possibly
+asking a person) → ``jobs`` (the batch's live jobs) → a task group mapped over them, with
+``submit`` and, for asynchronous types, a deferrable ``wait`` → ``recon``, which fails unless
+the batch is COMPLETED so later batch types do not start.
+
+Building the DAG reads only the cycle's declaration: no database, network or workbook work.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, Param, TaskGroup, task, task_group
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from irp.constants import BatchStatus, BatchType
+from irp.cycles import DAG_ID_PREFIX, BatchTypeSettings, CycleDeclaration, DeclarationError, OnExisting
+from irp.existing import POLICIES, Decision
+from irp.operators.job import SubmitJobOperator
+from irp.sensors.job import MoodysJobSensor
+from irp.settings import PROJECT_ROOT, Settings
+
+LABEL_FIELDS: dict[BatchType, str] = {
+    BatchType.DATA_EXTRACTION: "Import File",
+    BatchType.EDM_CREATION: "Database",
+    BatchType.PORTFOLIO_CREATION: "Portfolio",
+    BatchType.MRI_IMPORT: "Portfolio",
+    BatchType.CREATE_REINSURANCE_TREATIES: "Treaty Name",
+    BatchType.EDM_DB_UPGRADE: "Database",
+    BatchType.GEOHAZ: "Portfolio",
+    BatchType.PORTFOLIO_MAPPING: "Portfolio",
+    BatchType.ANALYSIS: "Analysis Name",
+    BatchType.GROUPING: "Group_Name",
+    BatchType.GROUPING_ROLLUP: "Group_Name",
+    BatchType.EXPORT_TO_RDM: "analysis_names",
+}
+
+
+def job_label(batch_type: BatchType, job_id: int, data: dict[str, Any]) -> str:
+    """The entity a job is about, shown as the mapped task instance's name."""
+    value = data.get(LABEL_FIELDS[batch_type])
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    if batch_type is BatchType.CREATE_REINSURANCE_TREATIES and data.get("Database"):
+        value = f"{data['Database']}/{value}"
+    return f"{value}" if value else f"job {job_id}"
+
+
+def _workbook_path(workbook: str) -> str:
+    return workbook if workbook.startswith("/") or "://" in workbook else str(PROJECT_ROOT / workbook)
+
+
+def _run_url(settings: Settings, dag_id: str, run_id: str) -> str:
+    from urllib.parse import quote
+
+    return f"{settings.airflow_base_url.rstrip('/')}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
+
+
+# -- tasks -----------------------------------------------------------------------------------------
+@task(retries=0)
+def load_configuration(cycle_name: str, workbook: str) -> int:
+    """Validate the workbook and store it; an invalid workbook fails with every error, writing nothing."""
+    from irp.configuration import InvalidConfigurationError
+    from irp.configuration import load_configuration as load
+    from irp.exceptions import ConfigurationError
+
+    try:
+        result = load(cycle_name, _workbook_path(workbook))
+    except InvalidConfigurationError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    except ConfigurationError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    for warning in result.warnings:
+        print(f"warning: {warning}")
+    state = "loaded" if result.created else "unchanged, reusing"
+    print(f"Configuration {result.configuration_id} of cycle {cycle_name} {state} (sha256 {result.content_sha256})")
+    return result.configuration_id
+
+
+@task
+def create_batches(configuration_id: int) -> dict[str, int]:
+    """One batch per batch type the workbook needs, created together; a re-run reuses them."""
+    from irp import batch as batches
+    from irp.batch import configuration_data
+    from irp.configuration import generate_job_configurations, required_batch_types
+
+    document = configuration_data(configuration_id)
+    wanted = {bt: generate_job_configurations(document, bt) for bt in required_batch_types(document)}
+    created = batches.create_batches(configuration_id, wanted)
+    for batch_type, batch_id in created.items():
+        print(f"{batch_type}: batch {batch_id} ({len(wanted[batch_type])} jobs)")
+    return {batch_type.value: batch_id for batch_type, batch_id in created.items()}
+
+
+def _batch_id(batch_ids: dict[str, int], batch_type: BatchType) -> int:
+    if batch_type.value not in batch_ids:
+        raise AirflowSkipException(f"This cycle's workbook needs no {batch_type} batch")
+    return int(batch_ids[batch_type.value])
+
+
+def _validate(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **context: Any) -> int:
+    """Entity validation of the jobs still to run; every blocking message is listed."""
+    from irp import batch as batches
+    from irp.backends import entity_validator
+    from irp.notifications.teams import CardAction, TeamsMessage, send
+    from irp.records import BatchStep
+
+    settings = Settings.load()
+    batch_id = _batch_id(batch_ids, batch_type)
+    ti = context["ti"]
+    step = BatchStep(ti.dag_id, ti.run_id, batch_type.slug)
+    batches.update_batch_step(batch_id, step)
+    messages = []
+    if batch_type is not BatchType.DATA_EXTRACTION:
+        messages = batches.validate_batch(batch_id, entity_validator(cycle_name, settings))
+    existing_code = POLICIES[batch_type].code if batch_type in POLICIES else None
+    blocking = [m for m in messages if m.blocking and m.code != existing_code]
+    for message in messages:
+        if not message.blocking:
+            print(f"warning: {message}")
+    if blocking:
+        text = "\n".join(str(m) for m in blocking)
+        send(
+            TeamsMessage(
+                title=f"[{cycle_name}] Validation Failed: {batch_type}",
+                text=f"**Cycle:** {cycle_name}\n**Batch Type:** {batch_type}\n**Batch ID:** {batch_id}\n\n"
+                f"**Validation Errors:**\n{text}",
+                actions=(CardAction("Open DAG run", _run_url(settings, ti.dag_id, ti.run_id)),),
+            ),
+            settings.teams_conn_id,
+        )
+        raise AirflowFailException(f"{batch_type} batch {batch_id} failed entity validation:\n{text}")
+    batches.activate_batch(batch_id, step=step)
+    return batch_id
+
+
+def _find_existing(batch_id: int, cycle_name: str) -> list[dict[str, Any]]:
+    from irp.backends import entity_validator
+    from irp.existing import find_existing
+
+    found = find_existing(batch_id, entity_validator(cycle_name, Settings.load()))
+    for item in found:
+        print(f"exists in Moody's: {item.entity} (job {item.job_id}, {item.status})")
+    return [{"job_id": item.job_id, "status": item.status.value, "entity": item.entity} for item in found]
+
+
+def _needs_answer(existing: list[dict[str, Any]], **context: Any) -> bool:
+    return bool(existing) and context["params"]["on_existing"] == OnExisting.ASK
+
+
+def _apply_existing(batch_id: int, existing: list[dict[str, Any]], cycle_name: str, **context: Any) -> None:
+    from irp.backends import entity_validator
+    from irp.constants import JobStatus
+    from irp.existing import ExistingJob, keep, rerun
+
+    if not existing:
+        return
+    items = [ExistingJob(e["job_id"], JobStatus(e["status"]), e["entity"]) for e in existing]
+    choice = context["params"]["on_existing"]
+    selected: set[str] | None = None
+    if choice == OnExisting.ASK:
+        answer = context["ti"].xcom_pull(task_ids=f"{context['ti'].task_id.rsplit('.', 1)[0]}.ask_existing") or {}
+        option = (answer.get("chosen_options") or [Decision.KEEP.value])[0]
+        choice = OnExisting.SKIP if option == Decision.KEEP else OnExisting.RERUN
+        if option == Decision.RERUN_SELECTED:
+            selected = set((answer.get("params_input") or {}).get("rerun") or [])
+    chosen = [i for i in items if selected is None or i.entity in selected]
+    kept = [i for i in items if i not in chosen] if choice == OnExisting.RERUN else items
+    if choice == OnExisting.RERUN:
+        errors = rerun(batch_id, chosen, entity_validator(cycle_name, Settings.load()))
+        if errors:
+            raise AirflowFailException("Could not delete existing entities:\n" + "\n".join(errors))
+        print(f"deleted and re-running: {[i.entity for i in chosen]}")
+    keep(kept)
+    if kept:
+        print(f"kept (jobs skipped): {[i.entity for i in kept]}")
+
+
+def _list_jobs(batch_id: int, batch_type: BatchType, seed: bool = False) -> list[dict[str, Any]]:
+    """The batch's live jobs, as the mapped tasks' input. Export to RDM: the seed job apart."""
+    from irp import batch as batches
+    from irp import job as jobs
+
+    listed = []
+    for job in batches.get_batch_jobs(batch_id, skipped=False):
+        data = jobs.get_job_config(job.id).job_configuration_data
+        if batch_type is BatchType.EXPORT_TO_RDM and bool(data.get("is_seed_job")) != seed:
+            continue
+        listed.append({"job_id": job.id, "label": job_label(batch_type, job.id, data)})
+    return listed
+
+
+def _seed_job(batch_id: int) -> dict[str, Any]:
+    seeds = _list_jobs(batch_id, BatchType.EXPORT_TO_RDM, seed=True)
+    if len(seeds) != 1:
+        raise AirflowFailException(f"Export to RDM batch {batch_id} must have exactly one seed job, has {len(seeds)}")
+    return seeds[0]
+
+
+def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **context: Any) -> str:
+    """Reconcile the batch; notify Teams when it changed to FAILED/ERROR/CANCELLED."""
+    from irp import batch as batches
+    from irp.notifications.teams import BatchOutcome, CardAction, batch_message, send
+
+    batch_id = _batch_id(batch_ids, batch_type)
+    if batches.read_batch(batch_id).status is BatchStatus.INITIATED:
+        raise AirflowFailException(
+            f"{batch_type} batch {batch_id} was not started: its validation or an earlier batch type failed"
+        )
+    result = batches.recon_batch(batch_id)
+    summary = result.summary
+    print(
+        f"{batch_type} batch {batch_id}: {result.previous_status} -> {result.status}; jobs {summary.job_status_counts}"
+    )
+    if result.changed and result.status.needs_attention:
+        settings = Settings.load()
+        ti = context["ti"]
+        outcome = BatchOutcome(
+            cycle_name,
+            batch_type.value,
+            batch_id,
+            result.status,
+            summary.job_status_counts,
+            links=(CardAction("Open DAG run", _run_url(settings, ti.dag_id, ti.run_id)),),
+        )
+        send(batch_message(outcome), settings.teams_conn_id)
+    if result.status is not BatchStatus.COMPLETED:
+        raise AirflowFailException(
+            f"{batch_type} batch {batch_id} is {result.status} (jobs: {summary.job_status_counts}). "
+            "Clear the failed submit/wait task instances to resubmit their jobs."
+        )
+    return result.status.value
+
+
+# -- the DAG -----------------------------------------------------------------------------------------
+def _job_tasks(
+    batch_type: BatchType, job: Any, cycle_name: str, settings: BatchTypeSettings, pool: str, prefix: str = ""
+) -> Any:
+    label = "{{ task.job['label'] }}"
+    submit = SubmitJobOperator(
+        task_id=f"{prefix}submit", job=job, batch_type=batch_type.value, cycle_name=cycle_name, pool=pool,
+        retries=settings.retries, map_index_template=label,
+    )  # fmt: skip
+    if batch_type.synchronous:
+        return submit
+    wait = MoodysJobSensor(
+        task_id=f"{prefix}wait", job=job, batch_type=batch_type.value, cycle_name=cycle_name,
+        poll_interval=settings.poll_interval, timeout=settings.timeout, retries=settings.retries,
+        map_index_template=label,
+    )  # fmt: skip
+    submit >> wait
+    return wait
+
+
+def _batch_type_group(batch_type: BatchType, batch_ids: Any, declaration: CycleDeclaration, pool: str) -> TaskGroup:
+    name = declaration.name
+    settings = declaration.settings_for(batch_type)
+    with TaskGroup(group_id=batch_type.slug, tooltip=batch_type.value) as group:
+        validate = task(_validate, task_id="validate", trigger_rule="none_failed")(batch_type, batch_ids, name)
+        ready: Any = validate
+        if batch_type in POLICIES:
+            existing = task(_find_existing, task_id="find_existing")(validate, name)
+            ask = _ask_existing(batch_type, existing)
+            applied = task(_apply_existing, task_id="apply_existing", trigger_rule="none_failed")(
+                validate, existing, name
+            )
+            ask >> applied
+            ready = applied
+        if batch_type is BatchType.EXPORT_TO_RDM:
+            seed = task(_seed_job, task_id="seed")(validate)
+            ready >> seed
+            ready = _job_tasks(batch_type, seed, name, settings, pool, prefix="seed_")
+        listed = task(_list_jobs, task_id="jobs")(validate, batch_type)
+        ready >> listed
+
+        @task_group(group_id="job")
+        def per_job(job: Any) -> None:
+            _job_tasks(batch_type, job, name, settings, pool)
+
+        mapped = per_job.expand(job=listed)
+        recon = task(_recon, task_id="recon", trigger_rule="all_done", retries=0)(batch_type, batch_ids, name)
+        mapped >> recon
+    return group
+
+
+def _ask_existing(batch_type: BatchType, existing: Any) -> Any:
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    needs = task.short_circuit(_needs_answer, task_id="needs_answer", ignore_downstream_trigger_rules=False)(existing)
+    ask_existing = HITLOperator(
+        task_id="ask_existing",
+        subject=f"{batch_type}: entities already exist in Moody's",
+        body="These entities already exist:\n\n{{ ti.xcom_pull(task_ids='" + f"{batch_type.slug}.find_existing"
+        + "') | map(attribute='entity') | join('\n') }}\n\nKeep them (their jobs are skipped), or delete and "
+        "re-run them — all, or the ones you list.",
+        options=[d.value for d in Decision],
+        defaults=[Decision.KEEP.value],
+        params={"rerun": Param([], type="array", items={"type": "string"},
+                               description="With 'Delete and re-run selected': the entities to re-run")},
+        retries=0,
+    )  # fmt: skip
+    needs >> ask_existing
+    return ask_existing
+
+
+def build_cycle_dag(declaration: CycleDeclaration) -> DAG:
+    settings = Settings.load()
+    with DAG(
+        dag_id=declaration.dag_id,
+        description=declaration.description or f"Cycle {declaration.name}",
+        schedule=declaration.schedule,
+        start_date=datetime(2026, 1, 1, tzinfo=UTC),
+        catchup=False,
+        max_active_runs=1,
+        tags=["irp", "cycle", *declaration.tags],
+        params={
+            "on_existing": Param(
+                declaration.on_existing.value,
+                type="string",
+                enum=[o.value for o in OnExisting],
+                description="Entities that already exist in Moody's: ask a person, skip them, or delete "
+                "and re-run them",
+            )
+        },
+        default_args={"retries": 2, "retry_delay": timedelta(seconds=20)},
+        doc_md=__doc__,
+    ) as dag:
+        configuration_id = load_configuration(declaration.name, declaration.workbook)
+        batch_ids = create_batches(configuration_id)
+        upstream: Any = batch_ids
+        for batch_type in BatchType:
+            group = _batch_type_group(batch_type, batch_ids, declaration, settings.moodys_pool)
+            upstream >> group
+            upstream = group
+    return dag
+
+
+def _report_broken(message: str) -> None:
+    raise AirflowFailException(message)
+
+
+def broken_declaration_dag(error: DeclarationError) -> DAG:
+    """A DAG standing for a cycle file that could not be read: its one task fails with the error."""
+    with DAG(
+        dag_id=f"{DAG_ID_PREFIX}broken__{error.source.stem}".replace(" ", "_"),
+        description=error.message[:200],
+        schedule=None,
+        start_date=datetime(2026, 1, 1, tzinfo=UTC),
+        tags=["irp", "cycle", "broken"],
+        doc_md=f"The cycle file `{error.source}` could not be read:\n\n```\n{error.message}\n```",
+    ) as dag:
+        task(_report_broken, task_id="report_error", retries=0)(error.message)
+    return dag

@@ -1,0 +1,135 @@
+"""Entities a batch would create that already exist in Moody's (Analysis, Grouping, Export).
+
+A run either keeps them — their jobs are skipped, so recon can complete — or deletes them and
+runs their jobs again. ``on_existing`` decides (ask | skip | rerun); "ask" hands the choice to a
+person through Airflow's human-in-the-loop operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from irp import batch as batches
+from irp import job as jobs
+from irp.constants import BatchType, JobStatus
+from irp.moodys.protocol import EntityValidator
+from irp.records import Job
+from irp.store import Store, resolve
+
+
+class Decision(StrEnum):
+    """The options offered to the person deciding (also the HITL option labels)."""
+
+    KEEP = "Keep existing (skip their jobs)"
+    RERUN_ALL = "Delete and re-run all"
+    RERUN_SELECTED = "Delete and re-run selected"
+
+
+@dataclass(frozen=True)
+class ExistingPolicy:
+    """How one batch type names the entity a job creates, and how such entities are deleted."""
+
+    code: str  # the must-not-exist validation code whose entities already exist
+    entity: Callable[[Mapping[str, Any]], str]
+    delete: Callable[[EntityValidator, Sequence[Mapping[str, Any]]], list[str]]
+
+
+def _analysis_key(config: Mapping[str, Any]) -> str:
+    return f"{config.get('Database')}/{config.get('Analysis Name')}"
+
+
+def _delete_analyses(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
+    return validator.delete_analyses([(str(c["Analysis Name"]), str(c["Database"])) for c in configs])
+
+
+def _delete_groups(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
+    return validator.delete_groups([str(c["Group_Name"]) for c in configs])
+
+
+def _delete_rdm(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
+    names = sorted({str(c["rdm_name"]) for c in configs if c.get("rdm_name")})
+    return validator.delete_rdms(names)  # type: ignore[attr-defined]
+
+
+POLICIES: dict[BatchType, ExistingPolicy] = {
+    BatchType.ANALYSIS: ExistingPolicy("ENT-ANALYSIS-001", _analysis_key, _delete_analyses),
+    BatchType.GROUPING: ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), _delete_groups),
+    BatchType.GROUPING_ROLLUP: ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), _delete_groups),
+    # The whole export writes one RDM: it exists or not for every job of the batch.
+    BatchType.EXPORT_TO_RDM: ExistingPolicy("ENT-RDM-001", lambda c: str(c.get("rdm_name")), _delete_rdm),
+}
+
+
+def _matches(policy: ExistingPolicy, batch_type: BatchType, config: Mapping[str, Any], entity: str) -> bool:
+    key = policy.entity(config)
+    if batch_type is BatchType.EXPORT_TO_RDM:  # Moody's names the RDM database <rdm_name>_<suffix>
+        return entity == key or entity.startswith(f"{key}_")
+    return entity == key
+
+
+@dataclass(frozen=True)
+class ExistingJob:
+    job_id: int
+    status: JobStatus
+    entity: str
+
+
+def find_existing(batch_id: int, validator: EntityValidator, *, store: Store | None = None) -> list[ExistingJob]:
+    """Live jobs of the batch whose entity already exists in Moody's."""
+    batch = batches.read_batch(batch_id, store=store)
+    policy = POLICIES.get(batch.batch_type)
+    if policy is None:
+        return []
+    live = batches.get_batch_jobs(batch_id, skipped=False, store=store)
+    configs = {job.id: jobs.get_job_config(job.id, store=store).job_configuration_data for job in live}
+    if not configs:
+        return []
+    messages = validator.validate_entities(
+        batch.batch_type, list(configs.values()), batches.configuration_data(batch.configuration_id, store=store)
+    )
+    entities = [entity for message in messages if message.code == policy.code for entity in message.entities]
+    found = []
+    for job in live:
+        for entity in entities:
+            if _matches(policy, batch.batch_type, configs[job.id], entity):
+                found.append(ExistingJob(job.id, job.status, entity))
+                break
+    return found
+
+
+KEPT_REASON = "Kept the existing entity in Moody's"
+
+
+def keep(existing: Sequence[ExistingJob], *, store: Store | None = None) -> None:
+    """Keep the entities: skip their jobs and configurations, so recon leaves them out."""
+    for item in existing:
+        job = jobs.read_job(item.job_id, store=store)
+        if job.status is JobStatus.FINISHED:
+            continue  # a job that created it already fulfils its configuration
+        jobs.skip_job(job.id, store=store)
+        jobs.skip_job_configuration(job.job_configuration_id, f"{KEPT_REASON}: {item.entity}", store=store)
+
+
+def rerun(
+    batch_id: int, existing: Sequence[ExistingJob], validator: EntityValidator, *, store: Store | None = None
+) -> list[str]:
+    """Delete the entities in Moody's and make their jobs run again; returns deletion errors.
+
+    Nothing is resubmitted when a deletion fails, so no job collides with an entity still there.
+    """
+    if not existing:
+        return []
+    store = resolve(store)
+    batch = batches.read_batch(batch_id, store=store)
+    configs = [jobs.get_job_config(item.job_id, store=store).job_configuration_data for item in existing]
+    errors = POLICIES[batch.batch_type].delete(validator, configs)
+    if errors:
+        return errors
+    for item in existing:
+        job: Job = jobs.read_job(item.job_id, store=store)
+        if job.status is not JobStatus.INITIATED and not job.skipped:
+            jobs.resubmit_job(job.id, store=store)
+    return []

@@ -1,0 +1,1 @@
+"""Triggers (run in Airflow's triggerer): poll Moody's without holding a worker slot."""
