@@ -1,4 +1,4 @@
-"""Command line of the irp package: ``python -m irp db upgrade|status``."""
+"""Command line of the irp package: ``python -m irp db upgrade|status`` and ``cycle status NAME``."""
 
 from __future__ import annotations
 
@@ -46,6 +46,14 @@ def _db_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cycle_status(args: argparse.Namespace) -> int:
+    from irp.reports import cycle_batches, format_cycle_batches
+
+    summaries = cycle_batches(args.cycle, store=_store(args))
+    print(format_cycle_batches(args.cycle, summaries))
+    return 0 if summaries else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m irp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--dsn", help="libpq connection string (default: the [irp] store_conn_id connection)")
         sub.add_argument("--schema", help="store schema (default: [irp] store_schema)")
         sub.set_defaults(handler=handler)
+    cycle = commands.add_parser("cycle", help="cycles in the store")
+    cycle_commands = cycle.add_subparsers(dest="cycle_command", required=True)
+    status = cycle_commands.add_parser("status", help="a cycle's batches with their job counts")
+    status.add_argument("cycle", help="cycle name, e.g. 2026-Q1")
+    status.add_argument("--dsn", help="libpq connection string (default: the [irp] store_conn_id connection)")
+    status.add_argument("--schema", help="store schema (default: [irp] store_schema)")
+    status.set_defaults(handler=_cycle_status)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)

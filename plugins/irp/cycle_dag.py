@@ -99,6 +99,7 @@ def create_batches(configuration_id: int) -> dict[str, int]:
 
 
 def _batch_id(batch_ids: dict[str, int], batch_type: BatchType) -> int:
+    batch_type = BatchType.parse(batch_type)  # task arguments arrive serialized, as text
     if batch_type.value not in batch_ids:
         raise AirflowSkipException(f"This cycle's workbook needs no {batch_type} batch")
     return int(batch_ids[batch_type.value])
@@ -112,6 +113,7 @@ def _validate(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str,
     from irp.records import BatchStep
 
     settings = Settings.load()
+    batch_type = BatchType.parse(batch_type)
     batch_id = _batch_id(batch_ids, batch_type)
     ti = context["ti"]
     step = BatchStep(ti.dag_id, ti.run_id, batch_type.slug)
@@ -187,6 +189,7 @@ def _list_jobs(batch_id: int, batch_type: BatchType, seed: bool = False) -> list
     from irp import batch as batches
     from irp import job as jobs
 
+    batch_type = BatchType.parse(batch_type)
     listed = []
     for job in batches.get_batch_jobs(batch_id, skipped=False):
         data = jobs.get_job_config(job.id).job_configuration_data
@@ -208,6 +211,7 @@ def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **
     from irp import batch as batches
     from irp.notifications.teams import BatchOutcome, CardAction, batch_message, send
 
+    batch_type = BatchType.parse(batch_type)
     batch_id = _batch_id(batch_ids, batch_type)
     if batches.read_batch(batch_id).status is BatchStatus.INITIATED:
         raise AirflowFailException(

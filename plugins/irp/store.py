@@ -116,9 +116,23 @@ class Store:
 
 
 @cache
+def _store_for(conn_id: str, schema: str) -> Store:
+    from irp.settings import Settings
+
+    return Store.from_settings(Settings(store_conn_id=conn_id, store_schema=schema))
+
+
 def default_store() -> Store:
-    """The process-wide store configured in Airflow (``[irp] store_conn_id`` / ``store_schema``)."""
-    return Store.from_settings()
+    """The store configured in Airflow (``[irp] store_conn_id`` / ``store_schema``), one per
+    process and configuration, so its connections are reused across operations."""
+    from airflow.sdk import conf
+
+    from irp.settings import SECTION, Settings
+
+    return _store_for(
+        conf.get(SECTION, "store_conn_id", fallback=Settings.store_conn_id),
+        conf.get(SECTION, "store_schema", fallback=Settings.store_schema),
+    )
 
 
 def resolve(store: Store | None) -> Store:

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from irp.configuration.issues import Rule, Severity, ValidationIssue, format_issues
 from irp.configuration.jobs import generate_job_configurations, job_counts, required_batch_types
-from irp.configuration.loader import InvalidConfigurationError, LoadResult, load_configuration
+from irp.configuration.loader import LoadResult, load_configuration
 from irp.configuration.reader import WorkbookReadError
-from irp.configuration.validation import ValidationReport, validate_content, validate_workbook
+from irp.configuration.validation import (
+    InvalidConfigurationError,
+    ValidationReport,
+    parse_workbook,
+    validate_content,
+    validate_workbook,
+)
 
 __all__ = [
     "InvalidConfigurationError",
@@ -25,6 +31,7 @@ __all__ = [
     "generate_job_configurations",
     "job_counts",
     "load_configuration",
+    "parse_workbook",
     "required_batch_types",
     "validate_content",
     "validate_workbook",

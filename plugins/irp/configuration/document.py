@@ -57,10 +57,7 @@ def table_records(headers: list[str], specs: Mapping[str, ColumnSpec], rows: lis
             )
         else:
             records.append(
-                {
-                    header: _column_value(value, flag)
-                    for header, value, flag in zip(headers, row, as_float, strict=True)
-                }
+                {header: _column_value(value, flag) for header, value, flag in zip(headers, row, as_float, strict=True)}
             )
     return records
 

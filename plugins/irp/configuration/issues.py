@@ -126,10 +126,10 @@ class IssueCollector:
         issue = ValidationIssue(
             rule=rule,
             message=message,
-            sheet=sheet,
+            sheet=None if sheet is None else str(sheet),
             cell=cell,
             row=None if row_index is None else row_index + 1,
-            column=column,
+            column=None if column is None else str(column),
             value=value,
             expected=expected,
             severity=severity,

@@ -2,9 +2,11 @@
 
 Each function returns the ordered job configurations of one batch type; the field order of each
 configuration follows the spec's tables, because when a computed field and a row column share a
-name the later one wins there too. Two of the reference's bugs are fixed: ``group_names`` is in
-sheet order (it was built from a set, §6.11), and Export to RDM skips empty groups, which are
-never created (§6.9).
+name the later one wins there too. Every configuration owns its data (nothing is shared between
+two jobs), so overriding one job's configuration cannot change another's.
+
+Two of the reference's bugs are fixed: ``group_names`` is in sheet order (it was built from a
+set, §6.11), and Export to RDM skips empty groups, which are never created (§6.9).
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ from typing import Any
 from irp.configuration.schema import (
     ANALYSIS_TREATY_COLUMNS,
     GROUP_ITEMS_KEY,
+    YES,
     AnalysisColumn,
     GroupingsColumn,
     MetadataKey,
     PortfoliosColumn,
     SheetName,
     TreatyColumn,
-    YES,
 )
 from irp.constants import BatchType
 from irp.exceptions import ConfigurationError
@@ -89,7 +91,7 @@ def _data_extraction(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     return [
         {
-            JobField.METADATA: metadata,
+            JobField.METADATA: dict(metadata),
             **row,
             **_import_files(metadata, row),
             JobField.DATE_VALUE: metadata.get(MetadataKey.CURRENT_DATE_VALUE, ""),
@@ -100,7 +102,7 @@ def _data_extraction(document: Document) -> list[JobConfiguration]:
 
 
 def _per_row(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> list[JobConfiguration]:
-    return [{JobField.METADATA: metadata, **row} for row in rows]
+    return [{JobField.METADATA: dict(metadata), **row} for row in rows]
 
 
 def _edm_creation(document: Document) -> list[JobConfiguration]:
@@ -113,7 +115,9 @@ def _per_base_portfolio(document: Document) -> list[JobConfiguration]:
 
 def _mri_import(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
-    return [{JobField.METADATA: metadata, **row, **_import_files(metadata, row)} for row in base_portfolios(document)]
+    return [
+        {JobField.METADATA: dict(metadata), **row, **_import_files(metadata, row)} for row in base_portfolios(document)
+    ]
 
 
 def treaty_edm_pairs(document: Document) -> list[tuple[str, str]]:
@@ -137,7 +141,7 @@ def _create_reinsurance_treaties(document: Document) -> list[JobConfiguration]:
     for row in _rows(document, SheetName.REINSURANCE_TREATIES):
         treaties.setdefault(row.get(TreatyColumn.TREATY_NAME), row)
     return [
-        {JobField.METADATA: metadata, JobField.DATABASE: database, **treaties[treaty]}
+        {JobField.METADATA: dict(metadata), JobField.DATABASE: database, **treaties[treaty]}
         for treaty, database in treaty_edm_pairs(document)
     ]
 
@@ -153,20 +157,34 @@ def geocode_version(version: Any) -> str:
     return _VERSION_SEPARATOR.join(parts[:2]) if len(parts) >= 2 else str(version)
 
 
+def _not_blank(metadata: Mapping[str, Any], key: MetadataKey, batch_type: BatchType) -> None:
+    """A blank value means the cycle skips ``batch_type`` (§4.3); asking for its jobs is an error,
+    not a batch of jobs carrying ``None``."""
+    if key in metadata and metadata[key] is None:
+        raise ConfigurationError(
+            f"{batch_type} needs Metadata {key.value!r}, which the workbook leaves blank: "
+            f"the cycle does not create this batch"
+        )
+
+
 def _edm_db_upgrade(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
-    target = target_edm_version(metadata[MetadataKey.EDM_DATA_VERSION]) if MetadataKey.EDM_DATA_VERSION in metadata else ""
+    _not_blank(metadata, MetadataKey.EDM_DATA_VERSION, BatchType.EDM_DB_UPGRADE)
+    target = (
+        target_edm_version(metadata[MetadataKey.EDM_DATA_VERSION]) if MetadataKey.EDM_DATA_VERSION in metadata else ""
+    )
     return [
-        {JobField.METADATA: metadata, JobField.TARGET_EDM_VERSION: target, **row}
+        {JobField.METADATA: dict(metadata), JobField.TARGET_EDM_VERSION: target, **row}
         for row in _rows(document, SheetName.DATABASES)
     ]
 
 
 def _geohaz(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
+    _not_blank(metadata, MetadataKey.GEOCODE_VERSION, BatchType.GEOHAZ)
     version = metadata.get(MetadataKey.GEOCODE_VERSION, DEFAULT_GEOCODE_VERSION)
     return [
-        {JobField.METADATA: metadata, JobField.GEOCODE_VERSION: geocode_version(version), **row}
+        {JobField.METADATA: dict(metadata), JobField.GEOCODE_VERSION: geocode_version(version), **row}
         for row in base_portfolios(document)
     ]
 
@@ -213,9 +231,9 @@ def _grouping_jobs(document: Document, rollup: bool) -> list[JobConfiguration]:
     groups = classification.rollups if rollup else classification.analysis_only
     return [
         {
-            JobField.METADATA: metadata,
-            JobField.ANALYSIS_EDM_MAP: edm_map,
-            JobField.GROUP_NAMES: classification.group_names,
+            JobField.METADATA: dict(metadata),
+            JobField.ANALYSIS_EDM_MAP: dict(edm_map),
+            JobField.GROUP_NAMES: list(classification.group_names),
             GroupingsColumn.GROUP_NAME.value: group[GroupingsColumn.GROUP_NAME],
             GROUP_ITEMS_KEY: list(group[GROUP_ITEMS_KEY]),
         }
@@ -248,6 +266,7 @@ def export_items(document: Document) -> list[str]:
 
 def _export_to_rdm(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
+    _not_blank(metadata, MetadataKey.EXPORT_RDM_NAME, BatchType.EXPORT_TO_RDM)
     group_names = set(classify_groups(document).group_names)
     edm_map = analysis_edm_map(document)
     return [
@@ -293,8 +312,10 @@ def generate_job_configurations(configuration: Document, batch_type: BatchType |
 
 
 def job_counts(configuration: Document) -> dict[BatchType, int]:
-    """Number of jobs of each of the twelve batch types, in dependency order."""
-    return {batch_type: len(generate(configuration)) for batch_type, generate in _GENERATORS.items()}
+    """Number of jobs of each batch type the cycle creates (§4.3), in dependency order."""
+    return {
+        batch_type: len(_GENERATORS[batch_type](configuration)) for batch_type in required_batch_types(configuration)
+    }
 
 
 def required_batch_types(configuration: Document) -> list[BatchType]:

@@ -15,24 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from irp.configuration.issues import ValidationIssue, format_issues
+from irp.configuration.issues import ValidationIssue
 from irp.configuration.reader import read_bytes
-from irp.configuration.validation import validate_content
+from irp.configuration.validation import InvalidConfigurationError, validate_content
 from irp.constants import ConfigurationStatus, CycleStatus
+from irp.cycle import validate_cycle_name
 from irp.exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from irp.store import Store
-
-
-class InvalidConfigurationError(ConfigurationError):
-    """The workbook breaks rules; ``errors`` lists every finding in workbook order."""
-
-    def __init__(self, source: str, errors: tuple[ValidationIssue, ...]) -> None:
-        super().__init__(
-            f"{source} is not a valid configuration workbook ({len(errors)} errors):\n{format_issues(errors)}"
-        )
-        self.errors = errors
 
 
 @dataclass(frozen=True)
@@ -52,17 +43,17 @@ class LoadResult:
 def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None = None) -> LoadResult:
     """Validate the workbook at ``path`` and store it as the configuration of ``cycle_name``.
 
-    Creates the cycle (ACTIVE) when it does not exist. Raises InvalidConfigurationError (writing
-    nothing) for an invalid workbook, WorkbookReadError for a missing or unreadable file, and
-    ConfigurationError when the cycle is archived or batches were already created from its
-    current configuration (the cycle must then be archived and a new one started, V-31).
+    Creates the cycle (ACTIVE) when it does not exist. Raises, writing nothing: CycleError for an
+    invalid cycle name; WorkbookReadError for a missing or unreadable file;
+    InvalidConfigurationError for an invalid workbook; ConfigurationError when the cycle is
+    archived or batches were already created from its current configuration (the cycle must then
+    be archived and a new one started, V-31).
     """
     from psycopg.types.json import Jsonb
 
     from irp.store import resolve
 
-    if not cycle_name or not cycle_name.strip():
-        raise ConfigurationError("A cycle name is required to load a configuration")
+    validate_cycle_name(cycle_name)
     file = Path(path).resolve()
     content = read_bytes(file)
     report = validate_content(content, source=str(file))

@@ -23,7 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from pathlib import PurePosixPath
+from html import unescape
+from os import PathLike
+from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 from irp.configuration.issues import Rule
@@ -40,15 +42,23 @@ _SHARED_STRINGS_SUFFIX = "/sharedStrings"
 
 # Sheet XML patterns. Element names may carry a namespace prefix (<x:c>) in some generators.
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
-_NEEDS_SCAN = re.compile(rb"<" + _PREFIX + rb"f[\s>/]|\bt=\"e\"|<" + _PREFIX + rb"t>\s+</")
+#: Byte strings whose absence proves a sheet has no formula, error cell or whitespace-only text
+#: (plain ``in`` tests: a regex search over megabytes of XML costs more than reading the cells).
+#: (``<f``/``:f`` may match other elements: a false alarm only costs a scan.)
+_SCAN_TRIGGERS = (b"<f", b":f", b't="e"', b"t> ", b"t>\t", b"t>\n", b"t>\r")
 _CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
 _REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _TYPE_ATTR = re.compile(rb"\bt=\"(\w+)\"")
 _FORMULA = re.compile(rb"<" + _PREFIX + rb"f[\s>/]")
+_FORMULA_TEXT = re.compile(rb"<" + _PREFIX + rb"f\b[^>]*>(.+?)</" + _PREFIX + rb"f>", re.S)
 _VALUE = re.compile(rb"<" + _PREFIX + rb"v>(.*?)</" + _PREFIX + rb"v>", re.S)
 _WHITESPACE_TEXT = re.compile(rb"<" + _PREFIX + rb"t>([ \t\r\n]+)</" + _PREFIX + rb"t>")
 _SHARED_ITEM = re.compile(rb"<" + _PREFIX + rb"si>(.*?)</" + _PREFIX + rb"si>|<" + _PREFIX + rb"si/>", re.S)
 _WHITESPACE_ONLY_ITEM = re.compile(rb"\s*<" + _PREFIX + rb"t>([ \t\r\n]+)</" + _PREFIX + rb"t>\s*", re.S)
+
+
+#: Shown for a cell of a shared formula, whose text is stored only in the first cell.
+SHARED_FORMULA = "(part of a shared formula)"
 
 
 class WorkbookReadError(ConfigurationError):
@@ -66,7 +76,8 @@ class AnomalyKind(StrEnum):
 
 @dataclass(frozen=True)
 class CellAnomaly:
-    """A cell whose value cannot be trusted; ``detail`` is the formula or the error code."""
+    """A cell whose value cannot be trusted; ``detail`` is the formula (``=SUM(A1:A3)``) or the
+    Excel error code (``#N/A``)."""
 
     kind: AnomalyKind
     detail: str
@@ -94,11 +105,9 @@ class WorkbookContent:
     sheets: dict[str, SheetGrid]
 
 
-def read_bytes(path: str | bytes | object) -> bytes:
+def read_bytes(path: str | PathLike[str]) -> bytes:
     """The file's bytes; hashing and validating the same bytes rules out a file changing between."""
-    from pathlib import Path
-
-    file = Path(path)  # type: ignore[arg-type]
+    file = Path(path)
     if not file.exists():
         raise WorkbookReadError(Rule.FILE_NOT_FOUND, f"Configuration file not found: {file}")
     if not file.is_file():
@@ -115,17 +124,22 @@ def read_workbook(content: bytes, wanted: Iterable[str], *, label: str = "workbo
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-        parts = _sheet_parts(archive)
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
+    except zipfile.BadZipFile as exc:
         raise WorkbookReadError(
             Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {label}: not an .xlsx workbook ({exc})"
         ) from exc
-    except Exception as exc:  # calamine raises its own error classes for corrupt parts
-        raise WorkbookReadError(Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {label}: {exc}") from exc
     with archive:
-        names = tuple(book.sheet_names)
-        shared_whitespace = _shared_whitespace_strings(archive, parts.shared_strings)
+        try:
+            parts = _sheet_parts(archive)
+            book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            names = tuple(book.sheet_names)
+            shared_whitespace = _shared_whitespace_strings(archive, parts.shared_strings)
+        except (KeyError, ElementTree.ParseError) as exc:
+            raise WorkbookReadError(
+                Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {label}: not an .xlsx workbook ({exc})"
+            ) from exc
+        except Exception as exc:  # calamine raises its own error classes for corrupt parts
+            raise WorkbookReadError(Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {label}: {exc}") from exc
         sheets: dict[str, SheetGrid] = {}
         for name in wanted:
             if name not in names:
@@ -227,7 +241,7 @@ def _scan(
     xml: bytes, shared_whitespace: dict[int, str], rows: list[list[CellValue]]
 ) -> dict[tuple[int, int], CellAnomaly]:
     """Find uncached formulas and error cells; restore whitespace-only text into ``rows``."""
-    if not xml or not (_NEEDS_SCAN.search(xml) or (shared_whitespace and b't="s"' in xml)):
+    if not xml or not (any(trigger in xml for trigger in _SCAN_TRIGGERS) or (shared_whitespace and b't="s"' in xml)):
         return {}
     anomalies: dict[tuple[int, int], CellAnomaly] = {}
     for match in _CELL.finditer(xml):
@@ -242,11 +256,11 @@ def _scan(
         type_match = _TYPE_ATTR.search(attributes)
         cell_type = type_match.group(1) if type_match else b"n"
         value = _VALUE.search(body)
-        if _FORMULA.search(body):
-            if value is None or (not value.group(1) and cell_type != b"str"):
-                formula = re.sub(rb"<[^>]*>", b"", body).decode(errors="replace")
-                anomalies[(row_index, column_index)] = CellAnomaly(AnomalyKind.UNCACHED_FORMULA, formula)
-                continue
+        if _FORMULA.search(body) and (value is None or (not value.group(1) and cell_type != b"str")):
+            formula = _FORMULA_TEXT.search(body)
+            text = "=" + unescape(formula.group(1).decode(errors="replace")) if formula else SHARED_FORMULA
+            anomalies[(row_index, column_index)] = CellAnomaly(AnomalyKind.UNCACHED_FORMULA, text)
+            continue
         if cell_type == b"e":
             detail = value.group(1).decode(errors="replace") if value else ""
             anomalies[(row_index, column_index)] = CellAnomaly(AnomalyKind.ERROR_VALUE, detail)

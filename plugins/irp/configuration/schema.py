@@ -164,6 +164,11 @@ class CellKind(StrEnum):
     DATE = "date"
     ANY = "any value"
 
+    @property
+    def phrase(self) -> str:
+        """The kind as said in a message: "must be text", "must be a date"."""
+        return self.value if self in (CellKind.TEXT, CellKind.ANY) else f"a {self.value}"
+
 
 @dataclass(frozen=True)
 class Pattern:
@@ -227,12 +232,16 @@ class MetadataKeySpec:
     key: MetadataKey
     type: MetadataType
     pattern: Pattern | None = None
+    #: A blank value is allowed and means "skip": the batch type that needs this value is not
+    #: created (§4.3). Any other required key must have a value (the reference accepted blanks,
+    #: producing file names such as ``Modeling_None_Moodys_...``, §6.2).
+    blank_skips: bool = False
 
 
 METADATA_KEYS: tuple[MetadataKeySpec, ...] = (
     MetadataKeySpec(MetadataKey.CURRENT_DATE_VALUE, MetadataType.STRING),
-    MetadataKeySpec(MetadataKey.EDM_DATA_VERSION, MetadataType.STRING, VERSION_PATTERN),
-    MetadataKeySpec(MetadataKey.GEOCODE_VERSION, MetadataType.STRING, VERSION_PATTERN),
+    MetadataKeySpec(MetadataKey.EDM_DATA_VERSION, MetadataType.STRING, VERSION_PATTERN, blank_skips=True),
+    MetadataKeySpec(MetadataKey.GEOCODE_VERSION, MetadataType.STRING, VERSION_PATTERN, blank_skips=True),
     MetadataKeySpec(MetadataKey.HAZARD_VERSION, MetadataType.STRING, VERSION_PATTERN),
     MetadataKeySpec(MetadataKey.DLM_MODEL_VERSION, MetadataType.INTEGER),
     MetadataKeySpec(MetadataKey.VALIDATE_DLM_MODEL_VERSIONS, MetadataType.STRING, YES_NO_PATTERN),
@@ -240,7 +249,7 @@ METADATA_KEYS: tuple[MetadataKeySpec, ...] = (
     MetadataKeySpec(MetadataKey.SCS_HD_MODEL_VERSION, MetadataType.INTEGER),
     MetadataKeySpec(MetadataKey.INLAND_FLOOD_HD_MODEL_VERSION, MetadataType.FLOAT),
     MetadataKeySpec(MetadataKey.VALIDATE_HD_MODEL_VERSIONS, MetadataType.STRING, YES_NO_PATTERN),
-    MetadataKeySpec(MetadataKey.EXPORT_RDM_NAME, MetadataType.STRING),
+    MetadataKeySpec(MetadataKey.EXPORT_RDM_NAME, MetadataType.STRING, blank_skips=True),
     MetadataKeySpec(MetadataKey.CYCLE_TYPE, MetadataType.STRING),
 )
 

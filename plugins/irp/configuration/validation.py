@@ -16,7 +16,7 @@ from typing import Any
 
 from irp.configuration import schema
 from irp.configuration.document import build_document, json_value
-from irp.configuration.issues import IssueCollector, Rule, Severity, ValidationIssue
+from irp.configuration.issues import IssueCollector, Rule, Severity, ValidationIssue, format_issues
 from irp.configuration.reader import AnomalyKind, CellValue, SheetGrid, read_bytes, read_workbook
 from irp.configuration.schema import (
     AnalysisColumn,
@@ -33,8 +33,11 @@ from irp.configuration.schema import (
     TableSpec,
     TreatyColumn,
 )
+from irp.exceptions import ConfigurationError
 
 _UNNAMED = "Unnamed: {index}"
+_DATABASES_TARGET = f"{SheetName.DATABASES}.{DatabasesColumn.DATABASE}"
+_PORTFOLIOS_TARGET = f"{SheetName.PORTFOLIOS}.{PortfoliosColumn.PORTFOLIO}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,16 @@ class ValidationReport:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+
+class InvalidConfigurationError(ConfigurationError):
+    """The workbook breaks rules; ``errors`` lists every finding in workbook order."""
+
+    def __init__(self, source: str, errors: tuple[ValidationIssue, ...]) -> None:
+        super().__init__(
+            f"{source} is not a valid configuration workbook ({len(errors)} errors):\n{format_issues(errors)}"
+        )
+        self.errors = errors
 
 
 def validate_workbook(path: str | Path) -> ValidationReport:
@@ -92,6 +105,14 @@ def validate_content(content: bytes, *, source: str = "workbook") -> ValidationR
     return ValidationReport(source, errors, warnings, document)
 
 
+def parse_workbook(path: str | Path) -> dict[str, Any]:
+    """The parsed document of a valid workbook; InvalidConfigurationError lists every error."""
+    report = validate_workbook(path)
+    if report.document is None:
+        raise InvalidConfigurationError(report.source, report.errors)
+    return report.document
+
+
 def _check_sheets_present(issues: IssueCollector, names: tuple[str, ...]) -> None:
     present = set(names)
     for sheet in SheetName:
@@ -116,6 +137,9 @@ class _Table:
     blank_rows: set[int] = field(default_factory=set)
     #: (row offset, column index) of cells already reported; cross-sheet rules skip them.
     bad_cells: set[tuple[int, int]] = field(default_factory=set)
+    #: Columns with a cell whose value is unknown (blank where required, wrong type, formula
+    #: without value): references *to* them are not checked, as they would fail spuriously.
+    unknown_columns: set[int] = field(default_factory=set)
 
     def column(self, name: str) -> int | None:
         try:
@@ -133,8 +157,13 @@ class _Table:
             if type(value) is str and (offset, column) not in self.bad_cells:
                 yield offset, column, value
 
-    def text_set(self, name: str) -> set[str]:
-        return {value for _, _, value in self.texts(name)}
+    def known_set(self, name: str) -> set[str] | None:
+        """The column's values as a reference target; None when some of them are unknown."""
+        column = self.column(name)
+        if column is None or column in self.unknown_columns:
+            return None
+        # Values that broke a pattern are still the names other sheets refer to.
+        return {row[column] for row in self.rows if type(row[column]) is str}  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -163,6 +192,17 @@ def _headers(row: list[CellValue]) -> list[str]:
         seen.add(name)
         headers.append(name)
     return headers
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """Consecutive runs of sorted integers as (first, last) pairs."""
+    runs: list[tuple[int, int]] = []
+    for number in numbers:
+        if runs and runs[-1][1] == number - 1:
+            runs[-1] = (runs[-1][0], number)
+        else:
+            runs.append((number, number))
+    return runs
 
 
 def _text_form(value: CellValue) -> str:
@@ -226,13 +266,13 @@ class _Checker:
             if anomaly.kind is AnomalyKind.UNCACHED_FORMULA:
                 self.issues.add(
                     Rule.UNCACHED_FORMULA,
-                    f"formula ={anomaly.detail} has no saved value; open the workbook in Excel and "
+                    f"formula {anomaly.detail} has no saved value; open the workbook in Excel and "
                     f"save it, so that the calculated values are stored in the file",
                     sheet=grid.name,
                     row_index=row_index,
                     column_index=column_index,
                     column=column,
-                    value=f"={anomaly.detail}",
+                    value=anomaly.detail,
                     expected="a formula with its calculated value saved",
                 )
             else:
@@ -252,7 +292,10 @@ class _Checker:
         sheet = table.sheet
         row_index = offset + 1
         if value is None:
-            if spec.required_value and (row_index, column) not in self.anomalies.get(sheet, ()):
+            anomalous = (row_index, column) in self.anomalies.get(sheet, ())
+            if anomalous or spec.required_value:
+                table.unknown_columns.add(column)
+            if spec.required_value and not anomalous:
                 self.issues.add(
                     Rule.BLANK_VALUE,
                     f"{spec.name} is blank; every row needs a value",
@@ -260,27 +303,27 @@ class _Checker:
                     row_index=row_index,
                     column_index=column,
                     column=spec.name,
-                    expected=f"a {spec.kind.value}",
+                    expected=spec.kind.phrase,
                 )
             return False
         if not _kind_ok(spec.kind, value):
+            table.unknown_columns.add(column)
             self.issues.add(
                 Rule.CELL_TYPE,
-                f"{spec.name} must be a {spec.kind.value}, found {_describe(value)}",
+                f"{spec.name} must be {spec.kind.phrase}, found {_describe(value)}",
                 sheet=sheet,
                 row_index=row_index,
                 column_index=column,
                 column=spec.name,
                 value=json_value(value),
-                expected=f"a {spec.kind.value}",
+                expected=spec.kind.phrase,
             )
             return False
         pattern = spec.pattern
         if pattern is not None and not pattern.compiled.fullmatch(value):  # type: ignore[arg-type]
             self.issues.add(
                 Rule.PATTERN,
-                f"{spec.name} {value!r} does not match the required pattern {pattern.regex} "
-                f"(e.g. {pattern.example})",
+                f"{spec.name} {value!r} does not match the required pattern {pattern.regex} (e.g. {pattern.example})",
                 sheet=sheet,
                 row_index=row_index,
                 column_index=column,
@@ -307,14 +350,18 @@ class _Checker:
     def _check_column(self, table: _Table, spec: ColumnSpec, column: int) -> None:
         seen: dict[CellValue, int] = {}
         blank_rows = table.blank_rows
+        anomalies = self.anomalies.get(table.sheet)
+        plain_text = spec.kind is CellKind.TEXT and spec.pattern is None
+        required = spec.required_value
         for offset, row in enumerate(table.rows):
-            if offset in blank_rows:
-                continue
             value = row[column]
-            # Fast path of the common case: a non-blank text cell of a plain text column.
-            if not (
-                type(value) is str and spec.kind is CellKind.TEXT and spec.pattern is None
-            ) and not self._check_cell(table, spec, offset, column, value):
+            if value is None:
+                # Blank optional cells are the bulk of a sheet: skip them without a call.
+                if offset not in blank_rows and (required or (anomalies and (offset + 1, column) in anomalies)):
+                    self._check_cell(table, spec, offset, column, value)
+                    table.bad_cells.add((offset, column))
+                continue
+            if not (plain_text and type(value) is str) and not self._check_cell(table, spec, offset, column, value):
                 table.bad_cells.add((offset, column))
                 continue
             if spec.unique:
@@ -332,8 +379,11 @@ class _Checker:
                         expected=f"a {spec.name} not used in another row",
                     )
 
-    def _new_table(self, grid: SheetGrid, spec: TableSpec) -> _Table | None:
-        """Headers and rows of a table sheet; None (after reporting) when a column is missing."""
+    def _new_table(self, grid: SheetGrid, spec: TableSpec, *, lists: bool = False) -> _Table | None:
+        """Headers and rows of a table sheet; None (after reporting) when a column is missing.
+
+        With ``lists`` (Moody's Reference Data) each column is a list: blank cells and rows are
+        gaps, not mistakes."""
         headers = _headers(grid.rows[0]) if grid.rows else []
         missing = [name for name in spec.column_names if name not in headers]
         for name in missing:
@@ -347,19 +397,24 @@ class _Checker:
         if missing:
             return None
         table = _Table(spec.sheet, headers, grid.rows[1:], {column.name: column for column in spec.columns})
+        if lists:
+            return table
         anomalies = self.anomalies.get(grid.name, set())
         anomaly_rows = {row_index for row_index, _ in anomalies}
         for offset, row in enumerate(table.rows):
             if offset + 1 not in anomaly_rows and all(value is None for value in row):
                 table.blank_rows.add(offset)
-                self.issues.add(
-                    Rule.BLANK_ROW,
-                    "empty row inside the table; delete the row (rows below it are still read)",
-                    sheet=grid.name,
-                    row_index=offset + 1,
-                    column_index=0,
-                    expected="no empty rows between data rows",
-                )
+        # One finding per run of empty rows: a stray value a million rows down is one mistake.
+        for first, last in _runs(sorted(table.blank_rows)):
+            rows = f"row {first + 2} is" if first == last else f"rows {first + 2}-{last + 2} are"
+            self.issues.add(
+                Rule.BLANK_ROW,
+                f"{rows} empty inside the table; delete them (the rows below are still read as data)",
+                sheet=grid.name,
+                row_index=first + 1,
+                column_index=0,
+                expected="no empty rows between data rows",
+            )
         return table
 
     # -- sheets ----------------------------------------------------------------------------
@@ -409,15 +464,14 @@ class _Checker:
                 continue
             entries[key] = row_index
             self.metadata[key] = value
+        # A key cell holding a formula without value may be any key: do not call keys missing then.
+        keys_unknown = any(column == key_column for _, column in anomalies)
         for spec in schema.METADATA_KEYS:
-            self._check_metadata_value(spec, entries, grid, anomalies)
+            if spec.key in entries or not keys_unknown:
+                self._check_metadata_value(spec, entries, anomalies)
 
     def _check_metadata_value(
-        self,
-        spec: schema.MetadataKeySpec,
-        entries: dict[str, int],
-        grid: SheetGrid,
-        anomalies: set[tuple[int, int]],
+        self, spec: schema.MetadataKeySpec, entries: dict[str, int], anomalies: set[tuple[int, int]]
     ) -> None:
         sheet = SheetName.METADATA
         value_column = 1
@@ -435,7 +489,7 @@ class _Checker:
         value = self.metadata[key]
         where = {"sheet": sheet, "row_index": row_index, "column_index": value_column, "column": key}
         if value is None:
-            if (row_index, value_column) not in anomalies:
+            if (row_index, value_column) not in anomalies and not spec.blank_skips:
                 self.issues.add(
                     Rule.METADATA_BLANK_VALUE,
                     f"{key} is blank; it needs a {spec.type.value} value",
@@ -527,43 +581,24 @@ class _Checker:
                     column_index=name_column,
                     column=GroupingsColumn.GROUP_NAME,
                     value=sound_name,
-                    expected=f"at least one item in {schema.GROUP_ITEM_COLUMNS[0]}..."
-                    f"{schema.GROUP_ITEM_COLUMNS[-1]}",
+                    expected=f"at least one item in {schema.GROUP_ITEM_COLUMNS[0]}...{schema.GROUP_ITEM_COLUMNS[-1]}",
                     severity=Severity.WARNING,
                 )
 
     def check_reference_data(self, grid: SheetGrid) -> None:
         spec = schema.MOODYS_REFERENCE_DATA
-        table = self._new_table_lists(grid, spec)
+        table = self._new_table(grid, spec, lists=True)
         if table is None:
             return
         self.reference_table = table
         for column, header in enumerate(table.headers):
-            column_spec = table.specs.get(header) or ColumnSpec(
-                header, CellKind.ANY, required_value=False, unique=True
-            )
+            column_spec = table.specs.get(header) or ColumnSpec(header, CellKind.ANY, required_value=False, unique=True)
             self._check_column(table, column_spec, column)
             self.reference_data[header] = [
                 row[column]
                 for offset, row in enumerate(table.rows)
                 if row[column] is not None and (offset, column) not in table.bad_cells
             ]
-
-    def _new_table_lists(self, grid: SheetGrid, spec: TableSpec) -> _Table | None:
-        """Like a table, but blank cells (and rows) are just gaps in the lists."""
-        headers = _headers(grid.rows[0]) if grid.rows else []
-        missing = [name for name in spec.column_names if name not in headers]
-        for name in missing:
-            self.issues.add(
-                Rule.MISSING_COLUMN,
-                f"Missing required column {name!r} in row 1 (found {headers})",
-                sheet=grid.name,
-                column=name,
-                expected=f"columns {list(spec.column_names)}",
-            )
-        if missing:
-            return None
-        return _Table(spec.sheet, headers, grid.rows[1:], {column.name: column for column in spec.columns})
 
     # -- cross-sheet -----------------------------------------------------------------------
 
@@ -576,20 +611,25 @@ class _Checker:
     def _reference(
         self,
         source: _Table,
-        column: str,
+        column_name: str,
         allowed: set[str],
         rule: Rule,
         describe_target: str,
     ) -> None:
-        for offset, column_index, value in source.texts(column):
-            if value not in allowed:
+        column = source.column(column_name)
+        if column is None:
+            return
+        bad_cells = source.bad_cells
+        for offset, row in enumerate(source.rows):
+            value = row[column]
+            if type(value) is str and value not in allowed and (offset, column) not in bad_cells:
                 self.issues.add(
                     rule,
-                    f"{column} {value!r} is not found in {describe_target}",
+                    f"{column_name} {value!r} is not found in {describe_target}",
                     sheet=source.sheet,
                     row_index=offset + 1,
-                    column_index=column_index,
-                    column=column,
+                    column_index=column,
+                    column=column_name,
                     value=value,
                     expected=f"a value of {describe_target}",
                 )
@@ -600,31 +640,31 @@ class _Checker:
             SheetName.PORTFOLIOS, PortfoliosColumn.PORTFOLIO, PortfoliosColumn.DATABASE, PortfoliosColumn.IMPORT_FILE
         )
         analyses = self._table(SheetName.ANALYSIS_TABLE, *schema.ANALYSIS_TABLE.column_names)
-        database_names = databases.text_set(DatabasesColumn.DATABASE) if databases else None
-        portfolio_names = portfolios.text_set(PortfoliosColumn.PORTFOLIO) if portfolios else None
-        analysis_names = analyses.text_set(AnalysisColumn.ANALYSIS_NAME) if analyses else None
-        databases_target = f"{SheetName.DATABASES}.{DatabasesColumn.DATABASE}"
-        portfolios_target = f"{SheetName.PORTFOLIOS}.{PortfoliosColumn.PORTFOLIO}"
-
-        if portfolios and database_names is not None:
+        database_names = databases.known_set(DatabasesColumn.DATABASE) if databases is not None else None
+        portfolio_names = portfolios.known_set(PortfoliosColumn.PORTFOLIO) if portfolios is not None else None
+        analysis_names = analyses.known_set(AnalysisColumn.ANALYSIS_NAME) if analyses is not None else None
+        if portfolios is not None and database_names is not None:
             self._reference(
-                portfolios, PortfoliosColumn.DATABASE, database_names, Rule.BROKEN_REFERENCE, databases_target
+                portfolios, PortfoliosColumn.DATABASE, database_names, Rule.BROKEN_REFERENCE, _DATABASES_TARGET
             )
         geohaz = self._table(SheetName.GEOHAZ_THRESHOLDS, GeoHazColumn.IMPORT_FILE)
-        if geohaz and portfolios:
+        import_files = portfolios.known_set(PortfoliosColumn.IMPORT_FILE) if portfolios is not None else None
+        if geohaz is not None and import_files is not None:
             self._reference(
                 geohaz,
                 GeoHazColumn.IMPORT_FILE,
-                portfolios.text_set(PortfoliosColumn.IMPORT_FILE),
+                import_files,
                 Rule.BROKEN_REFERENCE,
                 f"{SheetName.PORTFOLIOS}.{PortfoliosColumn.IMPORT_FILE}",
             )
-        if analyses:
-            self._check_analyses(analyses, portfolios, database_names, databases_target, portfolios_target)
+        if analyses is not None:
+            self._check_analyses(analyses, portfolios, database_names, portfolio_names)
         groups = self.groups if self.groupings is not None else None
-        group_names = {group.name for group in groups if group.name is not None} if groups is not None else None
+        group_names = None
+        if self.groupings is not None:
+            group_names = self.groupings.known_set(GroupingsColumn.GROUP_NAME)
         products = self._table(SheetName.PRODUCTS_AND_PERILS, *schema.PRODUCTS_AND_PERILS.column_names)
-        if products and analysis_names is not None and group_names is not None:
+        if products is not None and analysis_names is not None and group_names is not None:
             self._reference(
                 products,
                 ProductsColumn.ANALYSIS_NAME,
@@ -633,11 +673,11 @@ class _Checker:
                 f"{SheetName.ANALYSIS_TABLE}.{AnalysisColumn.ANALYSIS_NAME} or "
                 f"{SheetName.GROUPINGS}.{GroupingsColumn.GROUP_NAME}",
             )
-        if products:
+        if products is not None:
             self._check_product_pairs(products)
-        if groups is not None and analysis_names is not None and portfolio_names is not None:
-            self._check_group_items(groups, analysis_names, portfolio_names)
-        if databases and portfolios:
+        if groups is not None:
+            self._check_group_items(groups, analysis_names, portfolio_names, group_names is not None)
+        if databases is not None and portfolios is not None:
             self._check_base_portfolios(databases, portfolios)
 
     def _check_analyses(
@@ -645,32 +685,27 @@ class _Checker:
         analyses: _Table,
         portfolios: _Table | None,
         database_names: set[str] | None,
-        databases_target: str,
-        portfolios_target: str,
+        portfolio_names: set[str] | None,
     ) -> None:
         if database_names is not None:
+            self._reference(analyses, AnalysisColumn.DATABASE, database_names, Rule.BROKEN_REFERENCE, _DATABASES_TARGET)
+        if portfolios is not None and portfolio_names is not None:
+            name_column = portfolios.headers.index(PortfoliosColumn.PORTFOLIO)
+            home_column = portfolios.headers.index(PortfoliosColumn.DATABASE)
+            portfolio_database = {row[name_column]: row[home_column] for row in portfolios.rows}
             self._reference(
-                analyses, AnalysisColumn.DATABASE, database_names, Rule.BROKEN_REFERENCE, databases_target
-            )
-        if portfolios is not None:
-            portfolio_database = {
-                row[portfolios.headers.index(PortfoliosColumn.PORTFOLIO)]: row[
-                    portfolios.headers.index(PortfoliosColumn.DATABASE)
-                ]
-                for row in portfolios.rows
-            }
-            self._reference(
-                analyses,
-                AnalysisColumn.PORTFOLIO,
-                portfolios.text_set(PortfoliosColumn.PORTFOLIO),
-                Rule.BROKEN_REFERENCE,
-                portfolios_target,
+                analyses, AnalysisColumn.PORTFOLIO, portfolio_names, Rule.BROKEN_REFERENCE, _PORTFOLIOS_TARGET
             )
             database_column = analyses.headers.index(AnalysisColumn.DATABASE)
             for offset, column, portfolio in analyses.texts(AnalysisColumn.PORTFOLIO):
                 database = analyses.rows[offset][database_column]
                 home = portfolio_database.get(portfolio)
-                if type(database) is str and type(home) is str and home != database:
+                if (
+                    type(database) is str
+                    and type(home) is str
+                    and home != database
+                    and (database_names is None or (database in database_names and home in database_names))
+                ):
                     self.issues.add(
                         Rule.PORTFOLIO_DATABASE_MISMATCH,
                         f"Portfolio {portfolio!r} belongs to database {home!r} (Portfolios sheet), "
@@ -689,17 +724,19 @@ class _Checker:
                 (AnalysisColumn.EVENT_RATE, ReferenceDataColumn.EVENT_RATE_SCHEMES),
             )
             for column, reference_column in reference_checks:
-                allowed = {value for value in self.reference_data.get(reference_column, ()) if type(value) is str}
+                allowed = self.reference_table.known_set(reference_column)
+                if allowed is None:
+                    continue
                 self._reference(
                     analyses,
                     column,
                     allowed,
                     Rule.UNKNOWN_REFERENCE_DATA,
-                    f"{SheetName.MOODYS_REFERENCE_DATA} › {reference_column}",
+                    f"the {reference_column} list of {SheetName.MOODYS_REFERENCE_DATA}",
                 )
         treaties = self._table(SheetName.REINSURANCE_TREATIES, TreatyColumn.TREATY_NAME)
-        if treaties is not None:
-            treaty_names = treaties.text_set(TreatyColumn.TREATY_NAME)
+        treaty_names = treaties.known_set(TreatyColumn.TREATY_NAME) if treaties else None
+        if treaty_names is not None:
             for column in schema.ANALYSIS_TREATY_COLUMNS:
                 self._reference(
                     analyses,
@@ -731,17 +768,29 @@ class _Checker:
                     expected="each (Peril, Product Group) pair once",
                 )
 
-    def _check_group_items(self, groups: list[_Group], analysis_names: set[str], portfolio_names: set[str]) -> None:
+    def _check_group_items(
+        self,
+        groups: list[_Group],
+        analysis_names: set[str] | None,
+        portfolio_names: set[str] | None,
+        group_names_known: bool,
+    ) -> None:
+        """V-26 and the name-collision rule. With some names unknown (a blank or formula cell),
+        an item is reported only when it is certainly wrong: it names its own group or a group
+        defined below."""
         assert self.groupings is not None
         sheet = self.groupings.sheet
+        analyses = analysis_names or set()
+        portfolios = portfolio_names or set()
+        all_known = analysis_names is not None and portfolio_names is not None and group_names_known
         defined_in: dict[str, int] = {}
         for group in groups:
             if group.name is not None:
                 defined_in.setdefault(group.name, group.offset)
         defined_above: set[str] = set()
         for group in groups:
-            if group.name is not None and group.name in (analysis_names | portfolio_names):
-                kind = "an analysis" if group.name in analysis_names else "a portfolio"
+            if group.name is not None and (group.name in analyses or group.name in portfolios):
+                kind = "an analysis" if group.name in analyses else "a portfolio"
                 self.issues.add(
                     Rule.GROUP_NAME_COLLISION,
                     f"Group_Name {group.name!r} is also the name of {kind}; an item with this name "
@@ -754,7 +803,7 @@ class _Checker:
                     expected="a name not used by an analysis or a portfolio",
                 )
             for column, item in group.items:
-                if item in analysis_names or item in portfolio_names or item in defined_above:
+                if item in analyses or item in portfolios or item in defined_above:
                     continue
                 if item == group.name:
                     reason = "a group cannot contain itself"
@@ -763,8 +812,10 @@ class _Checker:
                         f"group {item!r} is defined below, in row {defined_in[item] + 2}; "
                         f"groups must be defined before they are referenced"
                     )
-                else:
+                elif all_known:
                     reason = "it is neither a portfolio, an analysis nor a group defined above"
+                else:
+                    continue
                 self.issues.add(
                     Rule.UNDEFINED_GROUP_ITEM,
                     f"item {item!r} of group {group.name!r} is not found: {reason}",
@@ -779,14 +830,21 @@ class _Checker:
                 defined_above.add(group.name)
 
     def _check_base_portfolios(self, databases: _Table, portfolios: _Table) -> None:
+        """V-27. A database is not judged while one of its portfolios has an unreadable flag
+        (``Yes`` may well have meant ``Y``), nor at all while a portfolio's database is unknown."""
+        database_column = portfolios.headers.index(PortfoliosColumn.DATABASE)
+        if database_column in portfolios.unknown_columns:
+            return
         base_column = portfolios.headers.index(PortfoliosColumn.BASE_PORTFOLIO)
-        with_base = {
-            database
-            for offset, _, database in portfolios.texts(PortfoliosColumn.DATABASE)
-            if portfolios.rows[offset][base_column] == schema.YES
-        }
+        with_base: set[str] = set()
+        undecided: set[str] = set()
+        for offset, _, database in portfolios.texts(PortfoliosColumn.DATABASE):
+            if (offset, base_column) in portfolios.bad_cells:
+                undecided.add(database)
+            elif portfolios.rows[offset][base_column] == schema.YES:
+                with_base.add(database)
         for offset, column, database in databases.texts(DatabasesColumn.DATABASE):
-            if database not in with_base:
+            if database not in with_base and database not in undecided:
                 self.issues.add(
                     Rule.MISSING_BASE_PORTFOLIO,
                     f"database {database!r} has no Base Portfolio (Base Portfolio? = Y in sheet "

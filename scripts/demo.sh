@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The demo command: on a fresh machine, set everything up and run the sample cycle end to end
+# (`airflow dags test`) against the Moody's simulator, then print each batch's status and job counts.
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
+ensure_postgres
+ensure_venv
+
+DEMO="$ROOT/.demo"
+CYCLE="2026-Q2-demo"
+SIM_PORT="${IRP_SIM_PORT:-8765}"
+mkdir -p "$DEMO"
+export PATH="$ROOT/.venv/bin:$PATH"
+export PYTHONPATH="$ROOT/plugins:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export AIRFLOW_HOME="$DEMO/airflow"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__IRP__STORE_SCHEMA=irp_demo
+export AIRFLOW__IRP__STORAGE_ROOT="$DEMO/storage"
+export AIRFLOW__IRP__POLL_INTERVAL=1
+PG='{"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "postgres"}'
+export AIRFLOW_CONN_IRP_POSTGRES="$PG" AIRFLOW_CONN_SOURCE_SQL="$PG" AIRFLOW_CONN_DATABRIDGE="$PG"
+export AIRFLOW_CONN_MOODYS_DEFAULT="{\"conn_type\": \"http\", \"host\": \"http://127.0.0.1:$SIM_PORT\", \"password\": \"sim-key\", \"extra\": {\"resource_group_id\": \"rg-demo\"}}"
+
+echo "== a fresh demo store (schema irp_demo) and source warehouse (schema irp_source)"
+python - <<'PY'
+import psycopg
+with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+    conn.execute("DROP SCHEMA IF EXISTS irp_demo CASCADE")
+    conn.execute(open("include/demo/source_dataset.sql").read().encode())
+PY
+python -m irp db upgrade
+rm -rf "$DEMO/storage"
+
+echo "== Airflow metadata database ($AIRFLOW_HOME)"
+airflow db migrate > "$DEMO/airflow-db-migrate.log" 2>&1
+airflow pools set moodys_api 8 "Concurrent Moody's submissions" --include-deferred > /dev/null 2>&1 || true
+
+echo "== the Moody's simulator on 127.0.0.1:$SIM_PORT"
+python -m moodys_simulator --port "$SIM_PORT" --seed-workbook include/workbooks/sample_cycle.xlsx \
+  --queued-seconds 0.5 --pending-seconds 0.5 --running-seconds 2 > "$DEMO/simulator.log" 2>&1 &
+SIM_PID=$!
+trap 'kill $SIM_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$SIM_PORT/_sim/state', timeout=1)" \
+    > /dev/null 2>&1 && break
+  kill -0 $SIM_PID 2>/dev/null || { cat "$DEMO/simulator.log"; exit 1; }
+  sleep 0.2
+done
+
+echo "== running the cycle $CYCLE (airflow dags test irp_cycle__$CYCLE); log: $DEMO/cycle.log"
+airflow dags test "irp_cycle__$CYCLE" > "$DEMO/cycle.log" 2>&1 || true
+finished="$(grep -E "DagRun Finished" "$DEMO/cycle.log" | tail -1)"
+echo "$finished" | sed -E 's/.*(dag_id=[^,]*).*(run_duration=[^,]*).*(state=[a-z]*).*/\1 \2 \3/'
+echo
+python -m irp cycle status "$CYCLE"
+case "$finished" in *"state=success"*) echo "The demo cycle completed." ;; *) echo "The demo cycle did not complete: see $DEMO/cycle.log"; exit 1 ;; esac

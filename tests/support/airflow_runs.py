@@ -1,0 +1,68 @@
+"""Drive real Airflow DAG runs in-process: ``dag.test()`` for a run, and the clear the UI does.
+
+``clear_and_resume`` clears chosen task instances with Airflow's own ``clear_task_instances``
+(what the UI's "Clear" calls) and runs the DAG run on, with the loop ``dag.test()`` uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def task_states(dag_run: Any) -> dict[tuple[str, int], str | None]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {
+            (ti.task_id, ti.map_index): getattr(ti.state, "value", ti.state)
+            for ti in dag_run.get_task_instances(session=session)
+        }
+
+
+def rendered_names(dag_run: Any, task_id: str) -> list[str]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return sorted(
+            ti.rendered_map_index
+            for ti in dag_run.get_task_instances(session=session)
+            if ti.task_id == task_id and ti.rendered_map_index is not None
+        )
+
+
+def clear_and_resume(dag: Any, dag_run: Any, select: Callable[[Any], bool]) -> Any:
+    """Clear the task instances ``select`` picks (as a person does in the UI), then run on."""
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import clear_task_instances
+    from airflow.sdk.definitions.dag import _run_task
+    from airflow.serialization.serialized_objects import DagSerialization
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    scheduler_dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+    with create_session() as session:
+        run = session.get(DagRun, dag_run.id)
+        tis = [ti for ti in run.get_task_instances(session=session) if select(ti)]
+        assert tis, "nothing selected to clear"
+        clear_task_instances(tis, session, dag_run_state=DagRunState.RUNNING)
+        session.commit()
+        run = session.get(DagRun, dag_run.id)
+        run.dag = scheduler_dag
+        while run.state == DagRunState.RUNNING:
+            session.expire_all()
+            schedulable, _ = run.update_state(session=session)
+            for ti in schedulable:
+                if ti.state != TaskInstanceState.UP_FOR_RESCHEDULE:
+                    ti.try_number += 1
+                ti.state = TaskInstanceState.SCHEDULED
+            session.commit()
+            for ti in [t for t in run.get_task_instances(session=session) if t.state == TaskInstanceState.SCHEDULED]:
+                try:
+                    _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
+                except Exception:  # recorded on the task instance, as in dag.test()
+                    pass
+            session.expire_all()
+            run = session.get(DagRun, dag_run.id)
+            run.dag = scheduler_dag
+        return run
