@@ -65,7 +65,7 @@ def tokenize(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise FilterError(f"Invalid filter near: {text[position:position + 20]!r}")
+            raise FilterError(f"Invalid filter near: {text[position : position + 20]!r}")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         position = match.end()
@@ -168,7 +168,8 @@ class Parser:
             if self.keyword(*words):
                 pattern = self.literal().value
                 regex = re.compile(
-                    "^" + "".join(".*" if ch in "*%" else re.escape(ch) for ch in pattern) + "$", re.IGNORECASE
+                    "^" + "".join(".*" if ch in "*%" else re.escape(ch) for ch in pattern) + "$",
+                    re.IGNORECASE,
                 )
                 return lambda row: negate != bool(row.get(prop) is not None and regex.match(str(row.get(prop))))
         kind, op = self.take()

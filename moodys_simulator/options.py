@@ -42,3 +42,8 @@ class SimulatorOptions:
     #: The "Moody's Reference Data" sheet of this workbook seeds profiles and event-rate schemes.
     seed_workbook: str | None = None
     edm_data_version: str = "21.0.0"
+
+    def __post_init__(self) -> None:
+        self.mode = AdvanceMode(self.mode)
+        self.api_keys = tuple(self.api_keys)
+        self.users = tuple(tuple(user) for user in self.users)  # type: ignore[misc]

@@ -39,7 +39,9 @@ def infer_peril(name: str) -> tuple[str, str]:
     upper = name.upper().replace("_", " ")
     words = set(upper.replace("(", " ").replace(")", " ").split())
     for keyword, codes in PERIL_KEYWORDS:
-        if keyword in words or any(word.startswith("US" + keyword) or word.startswith("CB" + keyword) for word in words):
+        if keyword in words or any(
+            word.startswith("US" + keyword) or word.startswith("CB" + keyword) for word in words
+        ):
             return codes
     return DEFAULT_PERIL
 
@@ -114,12 +116,25 @@ class ReferenceData:
             for index, (peril, region) in enumerate(self.perils(), start=1)
         ]
         self.pet_metadata = [
-            {"id": index, "petName": f"{region} PET 50K", "modelRegionCode": region, "modelVersionCode": "2.0", "perilCode": peril}
+            {
+                "id": index,
+                "petName": f"{region} PET 50K",
+                "modelRegionCode": region,
+                "modelVersionCode": "2.0",
+                "perilCode": peril,
+            }
             for index, (peril, region) in enumerate(self.perils(), start=1)
         ]
         self.software_model_versions = [
-            {"softwareVersionCode": software, "modelRegionCode": region, "modelVersionCode": "23.0", "isActive": True}
-            for software, region in sorted({(p["softwareVersionCode"], p["modelRegionCode"]) for p in self.model_profiles})
+            {
+                "softwareVersionCode": software,
+                "modelRegionCode": region,
+                "modelVersionCode": "23.0",
+                "isActive": True,
+            }
+            for software, region in sorted(
+                {(p["softwareVersionCode"], p["modelRegionCode"]) for p in self.model_profiles}
+            )
         ]
 
 

@@ -249,14 +249,14 @@ def _job_tasks(
     label = "{{ task.job['label'] }}"
     submit = SubmitJobOperator(
         task_id=f"{prefix}submit", job=job, batch_type=batch_type.value, cycle_name=cycle_name, pool=pool,
-        retries=settings.retries, map_index_template=label,
+        retries=settings.retries, retry_delay=settings.retry_delay, map_index_template=label,
     )  # fmt: skip
     if batch_type.synchronous:
         return submit
     wait = MoodysJobSensor(
         task_id=f"{prefix}wait", job=job, batch_type=batch_type.value, cycle_name=cycle_name,
         poll_interval=settings.poll_interval, timeout=settings.timeout, retries=settings.retries,
-        map_index_template=label,
+        retry_delay=settings.retry_delay, map_index_template=label,
     )  # fmt: skip
     submit >> wait
     return wait

@@ -32,6 +32,7 @@ class BatchTypeSettings:
 
     poll_interval: float | None = None  # seconds; default [irp] poll_interval
     retries: int = 2  # automatic retries of infrastructure failures (they re-attach, never resubmit)
+    retry_delay: timedelta = timedelta(seconds=30)
     timeout: timedelta = timedelta(hours=24)  # how long to wait for one Moody's job
 
     @classmethod
@@ -40,7 +41,7 @@ class BatchTypeSettings:
             return cls()
         if not isinstance(raw, dict):
             raise CycleError(f"{where}: expected a mapping of settings, got {type(raw).__name__}")
-        unknown = set(raw) - {"poll_interval", "retries", "timeout_hours"}
+        unknown = set(raw) - {"poll_interval", "retries", "retry_delay_seconds", "timeout_hours"}
         if unknown:
             raise CycleError(f"{where}: unknown settings {sorted(unknown)}")
         try:
@@ -48,6 +49,7 @@ class BatchTypeSettings:
             settings = cls(
                 poll_interval=None if poll is None else float(poll),
                 retries=int(raw.get("retries", cls.retries)),
+                retry_delay=timedelta(seconds=float(raw.get("retry_delay_seconds", 30))),
                 timeout=timedelta(hours=float(raw.get("timeout_hours", 24))),
             )
         except (TypeError, ValueError) as exc:

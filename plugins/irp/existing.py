@@ -51,7 +51,7 @@ def _delete_groups(validator: EntityValidator, configs: Sequence[Mapping[str, An
 
 def _delete_rdm(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
     names = sorted({str(c["rdm_name"]) for c in configs if c.get("rdm_name")})
-    return validator.delete_rdms(names)  # type: ignore[attr-defined]
+    return validator.delete_rdms(names)
 
 
 POLICIES: dict[BatchType, ExistingPolicy] = {

@@ -71,7 +71,7 @@ class CycleHarness:
             "name": self.name,
             "workbook": str(workbook),
             "on_existing": "rerun",
-            "batch_types": {bt: {"poll_interval": 0.1, "retries": 1} for bt in _ALL_TYPES},
+            "batch_types": {bt: {"poll_interval": 0.1, "retries": 1, "retry_delay_seconds": 0.5} for bt in _ALL_TYPES},
             **extra,
         }
         (self.folder / f"{self.name}.yaml").write_text(yaml.safe_dump(self.declaration))
@@ -95,9 +95,7 @@ _ALL_TYPES = [
 
 
 @pytest.fixture
-def cycle(
-    airflow_db, source_warehouse, store, cycle_simulator, monkeypatch, tmp_path
-) -> Iterator[CycleHarness]:
+def cycle(airflow_db, source_warehouse, store, cycle_simulator, monkeypatch, tmp_path) -> Iterator[CycleHarness]:
     cycle_simulator.admin.reset()
     cycle_simulator.admin.clear_faults()
     folder = tmp_path / "cycles"
@@ -113,8 +111,12 @@ def cycle(
             "AIRFLOW_CONN_SOURCE_SQL": postgres_connection(),
             "AIRFLOW_CONN_DATABRIDGE": postgres_connection(),
             "AIRFLOW_CONN_MOODYS_DEFAULT": json.dumps(
-                {"conn_type": "http", "host": cycle_simulator.base_url, "password": API_KEY,
-                 "extra": {"resource_group_id": "rg-test"}}
+                {
+                    "conn_type": "http",
+                    "host": cycle_simulator.base_url,
+                    "password": API_KEY,
+                    "extra": {"resource_group_id": "rg-test"},
+                }
             ),  # fmt: skip
             "AIRFLOW_CONN_TEAMS_DEFAULT": json.dumps({"conn_type": "http", "host": teams.url}),
         }

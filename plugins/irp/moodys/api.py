@@ -10,15 +10,46 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from irp.moodys import search
-from irp.moodys.errors import MoodysError, MoodysLookupError
+from irp.moodys.errors import MoodysError, MoodysLookupError, MoodysProtocolError
 from irp.moodys.transport import HttpMethod, MoodysClient, MoodysRequest, MoodysResponse
 
 DEFAULT_SERVER_NAME = "databridge-1"
 #: Fallback currency when the vintage look-up fails (contract §3.9 step 9).
 FALLBACK_CURRENCY = {"asOfDate": "2025-05-28", "code": "USD", "scheme": "RMS", "vintage": "RL25"}
 GROUP_ENGINE_TYPE = "Group"
+PORTFOLIO_NUMBER_LIMIT = 20
+REFERENCE_PAGE_SIZE = 500
+#: Query of the simulation-set table, as the reference client sends it.
+SIMULATION_SET_PARAMS = {"isActive": True, "isActivePEQ": True, "sort": "id", "sortOrder": 1, "where": "isActive=true"}
+
+
+class AnalysisType(StrEnum):
+    """Model job types: detailed loss model (ELT results) or high definition (PLT results)."""
+
+    DLM = "DLM"
+    HD = "HD"
+
+
+class Framework(StrEnum):
+    """Loss framework of an analysis: event loss table or period loss table."""
+
+    ELT = "ELT"
+    PLT = "PLT"
+
+
+class DataBridgeStatus(StrEnum):
+    """Plain-text statuses of Data Bridge jobs; anything else is a failure (contract §2.2)."""
+
+    ENQUEUED = "Enqueued"
+    PROCESSING = "Processing"
+    SUCCEEDED = "Succeeded"
+
+    @classmethod
+    def in_progress(cls, text: str) -> bool:
+        return text in (cls.ENQUEUED, cls.PROCESSING)
 
 
 class ApiPath(StrEnum):
@@ -42,6 +73,8 @@ class ApiPath(StrEnum):
     MODEL_PROFILES = "/analysis-settings/modelprofiles"
     OUTPUT_PROFILES = "/analysis-settings/outputprofiles"
     EVENT_RATE_SCHEMES = "/data-store/referencetables/eventratescheme"
+    SIMULATION_SETS = "/data-store/referenceTables/SimulationSet"
+    PET_METADATA = "/data-store/referenceTables/PETMetadata"
     CURRENCIES = "/data-store/referencetables/currency"
     CURRENCY_VINTAGES = "/data-store/referencetables/currencyschemevintage"
     TAGS = "/platform/referencedata/v1/tags"
@@ -53,9 +86,12 @@ class ApiPath(StrEnum):
     EXPORT_JOBS = "/platform/export/v1/jobs"
     RISKDATA_JOBS = "/platform/riskdata/v1/jobs"
     WORKFLOWS = "/riskmodeler/v1/workflows"
+    DATABRIDGE_DATABASE = "/databridge/v1/sql-instances/{server_name}/databases/{database_name}"
+    DATABRIDGE_JOB = "/databridge/v1/jobs/{job_id}"
 
     def at(self, **params: Any) -> str:
-        return self.value.format(**params)
+        """The path with ``params`` filled in (text parameters percent-encoded as path segments)."""
+        return self.value.format(**{key: quote(str(value), safe="") for key, value in params.items()})
 
 
 @dataclass(frozen=True)
@@ -117,6 +153,10 @@ class Analysis:
         )
 
     @property
+    def is_plt(self) -> bool:
+        return self.framework == Framework.PLT
+
+    @property
     def is_group(self) -> bool:
         return self.engine_type == GROUP_ENGINE_TYPE
 
@@ -130,8 +170,9 @@ class ModelProfile:
     region_code: str
 
     @property
-    def analysis_type(self) -> str:
-        return "HD" if "HD" in self.software_version.upper() else "DLM"
+    def analysis_type(self) -> AnalysisType:
+        """HD when the software version says so (``HDv2.0``), else DLM (contract §3.9 step 5)."""
+        return AnalysisType.HD if AnalysisType.HD in self.software_version.upper() else AnalysisType.DLM
 
 
 class MoodysApi:
@@ -145,9 +186,10 @@ class MoodysApi:
         return self.client.request(MoodysRequest(HttpMethod.GET, path, params=params))
 
     def post(self, path: str, body: Any, request_id: str | None) -> MoodysResponse:
-        return self.client.request(
-            MoodysRequest(HttpMethod.POST, path, json_body=body, request_id=request_id)
-        )
+        return self.client.request(MoodysRequest(HttpMethod.POST, path, json_body=body, request_id=request_id))
+
+    def patch(self, path: str, body: Any) -> MoodysResponse:
+        return self.client.request(MoodysRequest(HttpMethod.PATCH, path, json_body=body))
 
     def delete(self, path: str) -> MoodysResponse:
         return self.client.request(MoodysRequest(HttpMethod.DELETE, path))
@@ -157,9 +199,7 @@ class MoodysApi:
         if not paged:
             return self.get(path, {"filter": filter_}).json_list()
         return search.paginate(
-            lambda limit, offset: self.get(
-                path, {"limit": limit, "offset": offset, "filter": filter_}
-            ).json_list(),
+            lambda limit, offset: self.get(path, {"limit": limit, "offset": offset, "filter": filter_}).json_list(),
             what=path,
         )
 
@@ -214,16 +254,22 @@ class MoodysApi:
         return found
 
     def portfolio(self, edm: Edm, name: str) -> Portfolio:
-        rows = self.search(
-            ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id), search.eq("portfolioName", name)
-        )
+        rows = self.search(ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id), search.eq("portfolioName", name))
         if not rows:
             raise MoodysLookupError(f"Portfolio '{name}' not found in EDM '{edm.name}'")
         if len(rows) > 1:
-            raise MoodysLookupError(
-                f"{len(rows)} portfolios named '{name}' in EDM '{edm.name}'; use a unique name"
-            )
+            raise MoodysLookupError(f"{len(rows)} portfolios named '{name}' in EDM '{edm.name}'; use a unique name")
         return Portfolio.from_row(rows[0])
+
+    def create_portfolio(self, exposure_id: int, name: str, description: str, request_id: str) -> int:
+        """Create a portfolio (number = name, at most 20 characters); returns its id."""
+        body = {"portfolioName": name, "portfolioNumber": name[:PORTFOLIO_NUMBER_LIMIT], "description": description}
+        return self.post(ApiPath.PORTFOLIOS.at(exposure_id=exposure_id), body, request_id).location_id()
+
+    def add_accounts(self, exposure_id: int, portfolio_id: int, account_ids: Sequence[int]) -> dict[str, Any]:
+        """``PATCH …/portfolios/{id}/accounts`` (contract §3.8, the API alternative to mapping SQL)."""
+        path = ApiPath.PORTFOLIO_ACCOUNTS.at(exposure_id=exposure_id, portfolio_id=portfolio_id)
+        return self.patch(path, {"accountsToAdd": list(account_ids), "accountsToRemove": []}).json_object()
 
     def accounts(self, exposure_id: int, portfolio_id: int) -> list[dict[str, Any]]:
         path = ApiPath.PORTFOLIO_ACCOUNTS.at(exposure_id=exposure_id, portfolio_id=portfolio_id)
@@ -237,26 +283,17 @@ class MoodysApi:
 
     def find_treaties(self, exposure_id: int, names: Sequence[str]) -> dict[str, int]:
         path = ApiPath.TREATIES.at(exposure_id=exposure_id)
-        return {
-            str(row["treatyName"]): int(row["treatyId"])
-            for row in self.search_chunked(path, "treatyName", names)
-        }
+        return {str(row["treatyName"]): int(row["treatyId"]) for row in self.search_chunked(path, "treatyName", names)}
 
     # -- analyses and groups ---------------------------------------------------------------------
     def find_analyses(self, names: Sequence[str], edm_name: str | None = None) -> list[Analysis]:
         """Analyses named in ``names`` (in EDM ``edm_name`` when given)."""
         clause = search.eq("exposureName", edm_name) if edm_name else ""
-        return [
-            Analysis.from_row(row)
-            for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)
-        ]
+        return [Analysis.from_row(row) for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)]
 
     def find_groups(self, names: Sequence[str]) -> list[Analysis]:
         clause = search.eq("engineType", GROUP_ENGINE_TYPE)
-        return [
-            Analysis.from_row(row)
-            for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)
-        ]
+        return [Analysis.from_row(row) for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)]
 
     def delete_analysis(self, analysis_id: int) -> None:
         self.delete(ApiPath.ANALYSIS.at(analysis_id=analysis_id))
@@ -292,18 +329,29 @@ class MoodysApi:
         )
 
     def event_rate_scheme_id(self, name: str, profile: ModelProfile) -> int | None:
-        envelope = self.get(
-            ApiPath.EVENT_RATE_SCHEMES, {"where": self.event_rate_filter(name, profile)}
-        ).json_object()
+        envelope = self.get(ApiPath.EVENT_RATE_SCHEMES, {"where": self.event_rate_filter(name, profile)}).json_object()
         items = envelope.get("items") or []
         return int(items[0]["eventRateSchemeId"]) if envelope.get("count") and items else None
 
+    def active_event_rate_schemes(self) -> list[dict[str, Any]]:
+        """Every active scheme; fewer rows than ``totalCount`` is an error (0.12.0 check)."""
+        envelope = self.get(ApiPath.EVENT_RATE_SCHEMES, {"where": "isActive=True"}).json_object()
+        items = list(envelope.get("items") or [])
+        if int(envelope.get("totalCount") or len(items)) > len(items):
+            raise MoodysProtocolError(f"Event rate schemes: {len(items)} of {envelope['totalCount']} rows returned")
+        return items
+
+    def reference_rows(self, path: ApiPath, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """All rows of a paginated reference table (pages of 500)."""
+
+        def page(limit: int, offset: int) -> list[Any]:
+            envelope = self.get(path, {**(params or {}), "limit": limit, "offset": offset}).json_object()
+            return list(envelope.get("items") or [])
+
+        return search.paginate(page, limit=REFERENCE_PAGE_SIZE, what=path)
+
     def currency(self, name: str) -> dict[str, Any]:
-        items = (
-            self.get(ApiPath.CURRENCIES, {"where": f"currencyName={search.quote(name)}"})
-            .json_object()
-            .get("items")
-        )
+        items = self.get(ApiPath.CURRENCIES, {"where": f"currencyName={search.quote(name)}"}).json_object().get("items")
         if not items:
             raise MoodysLookupError(f"Currency '{name}' not found")
         item = items[0]
@@ -312,9 +360,7 @@ class MoodysApi:
     def analysis_currency(self) -> dict[str, Any]:
         """Latest RMS currency vintage; the documented fallback when the look-up fails."""
         try:
-            envelope = self.get(
-                ApiPath.CURRENCY_VINTAGES, {"where": 'currencySchemeCode="RMS"'}
-            ).json_object()
+            envelope = self.get(ApiPath.CURRENCY_VINTAGES, {"where": 'currencySchemeCode="RMS"'}).json_object()
         except MoodysError:
             return dict(FALLBACK_CURRENCY)
         items = envelope.get("items") or []
@@ -335,7 +381,21 @@ class MoodysApi:
         return self.post(ApiPath.TAGS, {"tagName": name}, request_id).location_id()
 
     # -- RDMs ------------------------------------------------------------------------------------
+    def rdm_database(self, server_id: int, rdm_name: str) -> tuple[int, str]:
+        """(databaseId, full name) of the one database an export named ``rdm_name`` created."""
+        rows = self.find_databases(server_id, rdm_name)
+        if len(rows) != 1:
+            raise MoodysLookupError(f"Expected 1 RDM database named '{rdm_name}*', found {len(rows)}")
+        return int(rows[0]["databaseId"]), str(rows[0]["databaseName"])
+
     def find_databases(self, server_id: int, prefix: str) -> list[dict[str, Any]]:
-        return self.search(
-            ApiPath.DATABASES.at(server_id=server_id), search.like_prefix("databaseName", prefix)
-        )
+        return self.search(ApiPath.DATABASES.at(server_id=server_id), search.like_prefix("databaseName", prefix))
+
+    def delete_database(self, server_name: str, database_name: str) -> str:
+        """Start a Data Bridge delete of a database; returns the Data Bridge job id."""
+        path = ApiPath.DATABRIDGE_DATABASE.at(server_name=server_name, database_name=database_name)
+        return str(self.delete(path).json_object()["jobId"])
+
+    def databridge_job_status(self, job_id: str) -> str:
+        """The raw text status of a Data Bridge job (``Enqueued``, ``Processing``, ``Succeeded``...)."""
+        return str(self.get(ApiPath.DATABRIDGE_JOB.at(job_id=job_id)).body or "").strip()

@@ -10,6 +10,7 @@ It implements the store's seams :class:`irp.moodys.protocol.JobBackend` and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,10 @@ from irp.moodys.transport import AsyncMoodysClient, MoodysClient
 if TYPE_CHECKING:
     import requests
 
+#: Data Bridge deletes take seconds to minutes; they are polled, not deferred.
+DATABRIDGE_POLL_SECONDS = 2.0
+DATABRIDGE_TIMEOUT_SECONDS = 600.0
+
 
 class MoodysHook(HttpHook):
     """Client of the Moody's Risk Modeler API on an Airflow HTTP connection.
@@ -36,6 +41,7 @@ class MoodysHook(HttpHook):
     :param retry_policy: retries of 429/5xx/transport errors and 409 waits.
     :param data_directory: folder of MRI import CSVs when a job configuration has no
         ``data_directory`` key and names files relatively.
+    :param databridge_poll_seconds: pause between two status reads of a Data Bridge delete.
     """
 
     conn_name_attr = "moodys_conn_id"
@@ -48,6 +54,7 @@ class MoodysHook(HttpHook):
         moodys_conn_id: str | None = None,
         retry_policy: RetryPolicy | None = None,
         data_directory: str | Path | None = None,
+        databridge_poll_seconds: float = DATABRIDGE_POLL_SECONDS,
     ) -> None:
         if moodys_conn_id is None:
             from irp.settings import Settings
@@ -57,6 +64,7 @@ class MoodysHook(HttpHook):
         self.moodys_conn_id = moodys_conn_id
         self.retry_policy = retry_policy or RetryPolicy()
         self.data_directory = Path(data_directory) if data_directory else None
+        self.databridge_poll_seconds = databridge_poll_seconds
         self._client: MoodysClient | None = None
         self._async_client: AsyncMoodysClient | None = None
 
@@ -78,8 +86,9 @@ class MoodysHook(HttpHook):
         return MoodysConnectionConfig.from_connection(conn, conn.extra_dejson)
 
     async def aconnection_config(self) -> MoodysConnectionConfig:
+        """Resolved without blocking calls (``aextra_dejson`` masks secrets asynchronously)."""
         conn = await self.aget_connection(self.moodys_conn_id)
-        return MoodysConnectionConfig.from_connection(conn, conn.extra_dejson)
+        return MoodysConnectionConfig.from_connection(conn, await conn.aextra_dejson())
 
     @property
     def client(self) -> MoodysClient:
@@ -92,8 +101,11 @@ class MoodysHook(HttpHook):
         return MoodysApi(self.client)
 
     async def aclient(self) -> AsyncMoodysClient:
+        """One shared async client; concurrent first calls must not each create one."""
         if self._async_client is None:
-            self._async_client = AsyncMoodysClient(await self.aconnection_config(), self.retry_policy)
+            config = await self.aconnection_config()
+            if self._async_client is None:
+                self._async_client = AsyncMoodysClient(config, self.retry_policy)
         return self._async_client
 
     def close(self) -> None:
@@ -130,9 +142,7 @@ class MoodysHook(HttpHook):
         return Path(directory) / path
 
     # -- JobBackend ------------------------------------------------------------------------------
-    def submit_job(
-        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]
-    ) -> SubmissionResult:
+    def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:
         """Submit one job (idempotent per ``job_id``); synchronous types are complete on return."""
         context = jobs.SubmissionContext(
             self.api, job_id, BatchType.parse(batch_type), job_configuration, self.resolve_file
@@ -169,15 +179,19 @@ class MoodysHook(HttpHook):
     def entity_exists(
         self, batch_type: BatchType, job_configuration: Mapping[str, Any], configuration: Mapping[str, Any]
     ) -> bool:
-        return validation.entity_exists(
-            self.api, BatchType.parse(batch_type), job_configuration, configuration
-        )
+        return validation.entity_exists(self.api, BatchType.parse(batch_type), job_configuration, configuration)
 
     def delete_analyses(self, analyses: Sequence[tuple[str, str]]) -> list[str]:
         return validation.delete_analyses(self.api, analyses)
 
     def delete_groups(self, group_names: Sequence[str]) -> list[str]:
         return validation.delete_groups(self.api, group_names)
+
+    def delete_rdms(self, rdm_names: Sequence[str], server_name: str = DEFAULT_SERVER_NAME) -> list[str]:
+        """Delete RDMs by export name and wait until Data Bridge has dropped them (§4.3)."""
+        return validation.delete_rdms(
+            self.api, rdm_names, server_name, time.sleep, self.databridge_poll_seconds, DATABRIDGE_TIMEOUT_SECONDS
+        )
 
     # -- helpers for the SQL batch types and the RDM seed path -----------------------------------
     def portfolio_mapping_target(self, edm_name: str, portfolio_name: str) -> tuple[str, int]:
@@ -187,9 +201,42 @@ class MoodysHook(HttpHook):
 
     def rdm_database(self, rdm_name: str, server_name: str = DEFAULT_SERVER_NAME) -> tuple[int, str]:
         """(databaseId, full database name) of the RDM exported as ``rdm_name`` (exactly one)."""
-        rows = self.api.find_databases(self.api.server_id(server_name), rdm_name)
-        if len(rows) != 1:
-            raise MoodysLookupError(
-                f"Expected 1 RDM database named '{rdm_name}*' on {server_name}, found {len(rows)}"
+        return self.api.rdm_database(self.api.server_id(server_name), rdm_name)
+
+    def map_sub_portfolios(
+        self, edm_name: str, portfolio_name: str, assignments: Mapping[str, Sequence[str]], request_key: str
+    ) -> dict[str, int]:
+        """Create the sub-portfolios of a base portfolio and give each its accounts (by account number).
+
+        The Portfolio Mapping SQL decides the assignments; this applies them through the API
+        (``POST …/portfolios`` with ``X-RMS-RequestId`` = ``<request_key>-portfolio-<name>``, then
+        ``PATCH …/portfolios/{id}/accounts``), so a retried job neither duplicates a portfolio nor
+        an assignment. Returns the number of accounts per sub-portfolio.
+        """
+        api = self.api
+        edm = api.edm(edm_name)
+        base = api.portfolio(edm, portfolio_name)
+        account_ids = {
+            str(row["accountNumber"]): int(row["accountId"]) for row in api.accounts(edm.exposure_id, base.portfolio_id)
+        }
+        unknown = sorted({number for numbers in assignments.values() for number in numbers} - set(account_ids))
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+            raise MoodysLookupError(f"Accounts not in {edm_name}/{portfolio_name}: {shown}")
+        existing = api.find_portfolios(edm.exposure_id, list(assignments))
+        mapped: dict[str, int] = {}
+        for name, numbers in sorted(assignments.items()):
+            portfolio_id = (
+                existing[name].portfolio_id
+                if name in existing
+                else api.create_portfolio(
+                    edm.exposure_id,
+                    name,
+                    f"{name} mapped from {portfolio_name}",
+                    f"{request_key}-portfolio-{jobs.safe_key(name)}",
+                )
             )
-        return int(rows[0]["databaseId"]), str(rows[0]["databaseName"])
+            ids = sorted({account_ids[number] for number in numbers})
+            api.add_accounts(edm.exposure_id, portfolio_id, ids)
+            mapped[name] = len(ids)
+        return mapped

@@ -9,6 +9,8 @@ submitted: a retried submission must find its own, already created, entity accep
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,18 +18,35 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from irp.configuration.jobs import JobField
+from irp.configuration.schema import (
+    ANALYSIS_TREATY_COLUMNS,
+    GROUP_ITEMS_KEY,
+    AnalysisColumn,
+    GroupingsColumn,
+    PortfoliosColumn,
+    TreatyColumn,
+)
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import JobError
 from irp.moodys import search
-from irp.moodys.api import DEFAULT_SERVER_NAME, Analysis, ApiPath, MoodysApi
+from irp.moodys.api import (
+    DEFAULT_SERVER_NAME,
+    PORTFOLIO_NUMBER_LIMIT,
+    Analysis,
+    AnalysisType,
+    ApiPath,
+    Framework,
+    MoodysApi,
+)
 from irp.moodys.errors import MoodysLookupError, MoodysProtocolError
+from irp.moodys.grouping import region_peril_simulation_set
 from irp.moodys.protocol import StatusReport, SubmissionResult
 from irp.moodys.transport import HttpMethod, MoodysRequest
 from irp.moodys.upload import UploadDetail, upload_file
 
 REQUEST_ID_PREFIX = "irp-job"
 PORTFOLIO_NAME_LIMIT = 40
-PORTFOLIO_NUMBER_LIMIT = 20
 TREATY_NUMBER_LIMIT = 20
 DEFAULT_GEOCODE_VERSION = "22.0"
 MRI_DELIMITER = "TAB"
@@ -35,6 +54,15 @@ MRI_DELIMITER = "TAB"
 DATA_DIRECTORY_KEY = "data_directory"
 ACCEPTED = "ACCEPTED"
 COMPLETED = "COMPLETED"
+
+
+SAFE_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def safe_key(text: str) -> str:
+    """``text`` if it is a short header-safe token, else a stable digest of it (names may hold
+    spaces or non-ASCII characters, which HTTP headers cannot carry)."""
+    return text if SAFE_KEY.match(text) else hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def request_id(job_id: int, step: str) -> str:
@@ -155,7 +183,7 @@ class SubmissionContext:
     submitted_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def rid(self, step: Step, suffix: str = "") -> str:
-        return request_id(self.job_id, f"{step}-{suffix}" if suffix else step.value)
+        return request_id(self.job_id, f"{step}-{safe_key(suffix)}" if suffix else step.value)
 
     def record(self, body: Any) -> dict[str, Any]:
         return {
@@ -182,7 +210,7 @@ class SubmissionContext:
 
 
 def submit_edm_creation(ctx: SubmissionContext) -> SubmissionResult:
-    name = str(required(ctx.config, "Database"))
+    name = str(required(ctx.config, JobField.DATABASE))
     server_id = ctx.api.server_id(DEFAULT_SERVER_NAME)
     exposure_set_id = ctx.api.get_or_create_exposure_set(name, ctx.rid(Step.EXPOSURE_SET))
     body = {"exposureName": name, "serverId": server_id}
@@ -192,8 +220,8 @@ def submit_edm_creation(ctx: SubmissionContext) -> SubmissionResult:
 
 
 def submit_portfolio_creation(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, "Database"))
-    name = str(required(ctx.config, "Portfolio"))
+    edm_name = str(required(ctx.config, JobField.DATABASE))
+    name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
     if len(name) > PORTFOLIO_NAME_LIMIT:
         raise JobError(f"Portfolio name '{name}' is longer than {PORTFOLIO_NAME_LIMIT} characters")
     if len(name) > PORTFOLIO_NUMBER_LIMIT:
@@ -202,26 +230,24 @@ def submit_portfolio_creation(ctx: SubmissionContext) -> SubmissionResult:
             "portfolio number (which is the portfolio name)"
         )
     edm = ctx.api.edm(edm_name)
-    body = {
-        "portfolioName": name,
-        "portfolioNumber": name,
-        "description": f"{name} created via IRP Notebook Framework",
-    }
-    path = ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id)
-    portfolio_id = ctx.api.post(path, body, ctx.rid(Step.PORTFOLIO)).location_id()
+    description = f"{name} created via IRP Notebook Framework"
+    body = {"portfolioName": name, "portfolioNumber": name, "description": description}
+    portfolio_id = ctx.api.create_portfolio(edm.exposure_id, name, description, ctx.rid(Step.PORTFOLIO))
     return ctx.completed(body, f"Portfolio {name} created in {edm_name}", portfolio_id=portfolio_id)
 
 
-MRI_FILE_KEYS = {"accountsFile": "accounts_import_file", "locationsFile": "locations_import_file"}
+MRI_FILE_KEYS = {"accountsFile": JobField.ACCOUNTS_IMPORT_FILE, "locationsFile": JobField.LOCATIONS_IMPORT_FILE}
 
 
 def submit_mri_import(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, "Database"))
-    portfolio_name = str(required(ctx.config, "Portfolio"))
-    files = {
-        slot: ctx.resolve_file(ctx.config, str(required(ctx.config, key)))
-        for slot, key in MRI_FILE_KEYS.items()
-    }
+    edm_name = str(required(ctx.config, JobField.DATABASE))
+    portfolio_name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
+    try:
+        files = {
+            slot: ctx.resolve_file(ctx.config, str(required(ctx.config, key))) for slot, key in MRI_FILE_KEYS.items()
+        }
+    except ValueError as error:
+        raise JobError(f"Failed to submit MRI import job: cannot locate the import files: {error}") from None
     for path in files.values():
         if not path.is_file():
             raise JobError(f"Failed to submit MRI import job: import file not found: {path}")
@@ -255,19 +281,19 @@ TREATY_TYPES = {
 ATTACHMENT_BASES = {"Losses Occurring": "L", "Risks Attaching": "R"}
 ATTACHMENT_LEVELS = {"Account": "ACCT", "Portfolio": "PORT", "Policy": "POL", "Location": "LOC"}
 TREATY_NUMBER_FIELDS = {
-    "riskLimit": "Per-Risk Limit",
-    "occurrenceLimit": "Occurrence Limit",
-    "attachmentPoint": "Attachment Point",
-    "premium": "Premium",
-    "reinstatementCharge": "% Reinstatement Charge",
-    "aggregateLimit": "Aggregate Limit",
-    "aggregateDeductible": "Aggregate Deductible Amount",
-    "percentageRetention": "% Retention",
+    "riskLimit": TreatyColumn.PER_RISK_LIMIT,
+    "occurrenceLimit": TreatyColumn.OCCURRENCE_LIMIT,
+    "attachmentPoint": TreatyColumn.ATTACHMENT_POINT,
+    "premium": TreatyColumn.PREMIUM,
+    "reinstatementCharge": TreatyColumn.PCT_REINSTATEMENT_CHARGE,
+    "aggregateLimit": TreatyColumn.AGGREGATE_LIMIT,
+    "aggregateDeductible": TreatyColumn.AGGREGATE_DEDUCTIBLE_AMOUNT,
+    "percentageRetention": TreatyColumn.PCT_RETENTION,
 }
 TREATY_PERCENT_FIELDS = {
-    "percentageCovered": "% Covered",
-    "percentagePlaced": "% Place",
-    "percentageRiShare": "% Share",
+    "percentageCovered": TreatyColumn.PCT_COVERED,
+    "percentagePlaced": TreatyColumn.PCT_PLACE,
+    "percentageRiShare": TreatyColumn.PCT_SHARE,
 }
 
 
@@ -278,26 +304,24 @@ def _code(mapping: Mapping[str, str], value: Any, default: str, what: str) -> st
     return mapping[key]
 
 
-def treaty_body(
-    config: Mapping[str, Any], currency: dict[str, Any], cedant: Mapping[str, Any]
-) -> dict[str, Any]:
+def treaty_body(config: Mapping[str, Any], currency: dict[str, Any], cedant: Mapping[str, Any]) -> dict[str, Any]:
     """The treaty POST body of contract §3.5 with the framework's defaults."""
-    name = str(required(config, "Treaty Name"))
+    name = str(required(config, TreatyColumn.TREATY_NAME))
     body: dict[str, Any] = {
         "treatyName": name,
-        "treatyNumber": str(config.get("Treaty Number") or name)[:TREATY_NUMBER_LIMIT],
-        "treatyType": _code(TREATY_TYPES, config.get("Type"), "Working Excess", "treaty type"),
-        "effectiveDate": str(config.get("Inception Date") or "2025-01-01"),
-        "expirationDate": str(config.get("Expiration Date") or "2025-12-31"),
+        "treatyNumber": str(config.get(TreatyColumn.TREATY_NUMBER) or name)[:TREATY_NUMBER_LIMIT],
+        "treatyType": _code(TREATY_TYPES, config.get(TreatyColumn.TYPE), "Working Excess", "treaty type"),
+        "effectiveDate": str(config.get(TreatyColumn.INCEPTION_DATE) or "2025-01-01"),
+        "expirationDate": str(config.get(TreatyColumn.EXPIRATION_DATE) or "2025-12-31"),
         "currency": currency,
         "attachmentBasis": _code(
-            ATTACHMENT_BASES, config.get("Attachment Basis"), "Losses Occurring", "attachment basis"
+            ATTACHMENT_BASES, config.get(TreatyColumn.ATTACHMENT_BASIS), "Losses Occurring", "attachment basis"
         ),
         "attachmentLevel": _code(
-            ATTACHMENT_LEVELS, config.get("Exposure Level"), "Location", "exposure level"
+            ATTACHMENT_LEVELS, config.get(TreatyColumn.EXPOSURE_LEVEL), "Location", "exposure level"
         ),
-        "numberOfReinstatements": int(_number(config, "Reinstatements")),
-        "priority": int(_number(config, "Inuring Priority", 1)),
+        "numberOfReinstatements": int(_number(config, TreatyColumn.REINSTATEMENTS)),
+        "priority": int(_number(config, TreatyColumn.INURING_PRIORITY, 1)),
         "cedant": {"cedantId": cedant["cedantId"], "cedantName": cedant["cedantName"]},
     }
     body.update({field_: _number(config, column) for field_, column in TREATY_NUMBER_FIELDS.items()})
@@ -309,17 +333,15 @@ def treaty_body(
 
 
 def submit_treaty(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, "Database"))
-    name = str(required(ctx.config, "Treaty Name"))
+    edm_name = str(required(ctx.config, JobField.DATABASE))
+    name = str(required(ctx.config, TreatyColumn.TREATY_NAME))
     edm = ctx.api.edm(edm_name)
     cedants = ctx.api.cedants(edm.exposure_id)
     if len(cedants) != 1:
         raise JobError(f"EDM '{edm_name}' must have exactly one cedant, found {len(cedants)}")
-    currency = ctx.api.currency(str(ctx.config.get("Currency") or "US Dollar"))
+    currency = ctx.api.currency(str(ctx.config.get(TreatyColumn.CURRENCY) or "US Dollar"))
     body = treaty_body(ctx.config, currency, cedants[0])
-    treaty_id = ctx.api.post(
-        ApiPath.TREATIES.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.TREATY)
-    ).location_id()
+    treaty_id = ctx.api.post(ApiPath.TREATIES.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.TREATY)).location_id()
     lob_path = ApiPath.TREATY_LOB.at(exposure_id=edm.exposure_id, treaty_id=treaty_id)
     for lob in ctx.api.lobs(edm.exposure_id):
         lob_body = {"lobId": lob["lobId"], "lobName": lob["lobName"]}
@@ -328,13 +350,11 @@ def submit_treaty(ctx: SubmissionContext) -> SubmissionResult:
 
 
 def submit_edm_upgrade(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, "Database"))
-    version = str(required(ctx.config, "target_edm_version")).split(".", 1)[0]
+    edm_name = str(required(ctx.config, JobField.DATABASE))
+    version = str(required(ctx.config, JobField.TARGET_EDM_VERSION)).split(".", 1)[0]
     edm = ctx.api.edm(edm_name)
     body = {"edmDataVersion": version}
-    job = ctx.api.post(
-        ApiPath.DATA_UPGRADE.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.UPGRADE)
-    ).location_id()
+    job = ctx.api.post(ApiPath.DATA_UPGRADE.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.UPGRADE)).location_id()
     return ctx.accepted(job, body, f"EDM data upgrade of {edm_name} to {version} submitted")
 
 
@@ -367,9 +387,9 @@ def geohaz_layers(version: str) -> list[dict[str, Any]]:
 
 
 def submit_geohaz(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, "Database"))
-    portfolio_name = str(required(ctx.config, "Portfolio"))
-    version = str(ctx.config.get("geocode_version") or DEFAULT_GEOCODE_VERSION)
+    edm_name = str(required(ctx.config, JobField.DATABASE))
+    portfolio_name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
+    version = str(ctx.config.get(JobField.GEOCODE_VERSION) or DEFAULT_GEOCODE_VERSION)
     edm = ctx.api.edm(edm_name)
     portfolio = ctx.api.portfolio(edm, portfolio_name)
     accounts = ctx.api.accounts(edm.exposure_id, portfolio.portfolio_id)
@@ -384,23 +404,30 @@ def submit_geohaz(ctx: SubmissionContext) -> SubmissionResult:
     return ctx.accepted(job, body, f"GeoHaz job submitted for {edm_name}/{portfolio_name}")
 
 
-NUMBERED_COLUMNS = 5
+ANALYSIS_TAG_COLUMNS: tuple[AnalysisColumn, ...] = (
+    AnalysisColumn.TAG_1,
+    AnalysisColumn.TAG_2,
+    AnalysisColumn.TAG_3,
+    AnalysisColumn.TAG_4,
+    AnalysisColumn.TAG_5,
+)
 
 
-def numbered_values(config: Mapping[str, Any], prefix: str) -> list[str]:
-    return search.unique(config.get(f"{prefix} {number}") for number in range(1, NUMBERED_COLUMNS + 1))
+def column_values(config: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
+    """Distinct non-empty values of ``columns`` (e.g. ``Reinsurance Treaty 1..5``), in order."""
+    return search.unique(config.get(column) for column in columns)
 
 
 def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, "Database"))
-    portfolio_name = str(required(ctx.config, "Portfolio"))
-    name = str(required(ctx.config, "Analysis Name"))
-    profile_name = str(required(ctx.config, "Analysis Profile"))
-    output_name = str(required(ctx.config, "Output Profile"))
-    event_rate = ctx.config.get("Event Rate")
+    edm_name = str(required(ctx.config, JobField.DATABASE))
+    portfolio_name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
+    name = str(required(ctx.config, AnalysisColumn.ANALYSIS_NAME))
+    profile_name = str(required(ctx.config, AnalysisColumn.ANALYSIS_PROFILE))
+    output_name = str(required(ctx.config, AnalysisColumn.OUTPUT_PROFILE))
+    event_rate = ctx.config.get(AnalysisColumn.EVENT_RATE)
     edm = ctx.api.edm(edm_name)
     portfolio = ctx.api.portfolio(edm, portfolio_name)
-    treaty_names = numbered_values(ctx.config, "Reinsurance Treaty")
+    treaty_names = column_values(ctx.config, ANALYSIS_TREATY_COLUMNS)
     treaties = ctx.api.find_treaties(edm.exposure_id, treaty_names) if treaty_names else {}
     missing = [treaty for treaty in treaty_names if treaty not in treaties]
     if missing:
@@ -419,15 +446,13 @@ def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
     if event_rate:
         scheme_id = ctx.api.event_rate_scheme_id(str(event_rate), profile)
         if scheme_id is None:
-            raise MoodysLookupError(
-                f"Event rate scheme '{event_rate}' not found for profile '{profile_name}'"
-            )
+            raise MoodysLookupError(f"Event rate scheme '{event_rate}' not found for profile '{profile_name}'")
         settings["eventRateSchemeId"] = scheme_id
-    elif profile.analysis_type == "DLM":
+    elif profile.analysis_type is AnalysisType.DLM:
         raise JobError(f"Analysis '{name}': a DLM profile needs an Event Rate")
     settings["treatyIds"] = [treaties[treaty] for treaty in treaty_names]
     settings["tagIds"] = [
-        ctx.api.tag_id(tag, ctx.rid(Step.TAG, tag)) for tag in numbered_values(ctx.config, "Tag")
+        ctx.api.tag_id(tag, ctx.rid(Step.TAG, tag)) for tag in column_values(ctx.config, ANALYSIS_TAG_COLUMNS)
     ]
     settings.update(
         {
@@ -456,41 +481,56 @@ def resolve_member(api: MoodysApi, name: str, edm_name: str | None, as_group: bo
     return matches[0] if matches else None
 
 
-def grouping_body(group_name: str, members: Sequence[Analysis], currency: dict[str, Any]) -> dict[str, Any]:
+def resolve_members(
+    api: MoodysApi,
+    names: Sequence[str],
+    edm_of: Callable[[str], str | None],
+    is_group: Callable[[str], bool],
+) -> tuple[list[Analysis], list[str]]:
+    """(found members, names of the missing ones), in the order of ``names``."""
+    members: list[Analysis] = []
+    missing: list[str] = []
+    for name in names:
+        member = resolve_member(api, name, edm_of(name), is_group(name))
+        if member is None:
+            missing.append(name)
+        else:
+            members.append(member)
+    return members, missing
+
+
+def grouping_body(api: MoodysApi, group_name: str, members: Sequence[Analysis]) -> dict[str, Any]:
     """The grouping POST body (old-flow defaults of contract §3.10)."""
+    simulation_set, to_plt = region_peril_simulation_set(api, members)
     return {
         "resourceType": "analyses",
         "resourceUris": [member.uri for member in members],
         "settings": {
             "analysisName": group_name,
-            "currency": currency,
-            "simulateToPLT": any(member.framework == "PLT" for member in members),
+            "currency": api.analysis_currency(),
+            "simulateToPLT": to_plt,
             "propagateDetailedLosses": False,
             "numOfSimulations": 50000,
             "reportingWindowStart": "01/01/2021",
             "simulationWindowStart": "01/01/2021",
             "simulationWindowEnd": "12/31/2021",
-            "regionPerilSimulationSet": [],
+            "regionPerilSimulationSet": simulation_set,
             "description": "",
         },
     }
 
 
 def submit_grouping(ctx: SubmissionContext) -> SubmissionResult:
-    group_name = str(required(ctx.config, "Group_Name"))
-    items = [str(item) for item in required(ctx.config, "items")]
-    edm_map: Mapping[str, str] = ctx.config.get("analysis_edm_map") or {}
-    group_names = set(ctx.config.get("group_names") or [])
-    members: list[Analysis] = []
-    skipped: list[str] = []
-    for item in items:
-        member = resolve_member(ctx.api, item, edm_map.get(item), item in group_names)
-        (members.append(member) if member else skipped.append(item))
+    group_name = str(required(ctx.config, GroupingsColumn.GROUP_NAME))
+    items = [str(item) for item in required(ctx.config, GROUP_ITEMS_KEY)]
+    edm_map: Mapping[str, str] = ctx.config.get(JobField.ANALYSIS_EDM_MAP) or {}
+    group_names = set(ctx.config.get(JobField.GROUP_NAMES) or [])
+    members, skipped = resolve_members(ctx.api, items, edm_map.get, group_names.__contains__)
     if not members:
         return SubmissionResult(
             "", skipped_reason=f"All {len(items)} items of group '{group_name}' are missing in Moody's"
         )
-    body = grouping_body(group_name, members, ctx.api.analysis_currency())
+    body = grouping_body(ctx.api, group_name, members)
     job = ctx.api.post(ApiPath.GROUPING_JOBS, body, ctx.rid(Step.GROUPING)).location_id()
     included = [member.name for member in members]
     return ctx.accepted(
@@ -499,24 +539,22 @@ def submit_grouping(ctx: SubmissionContext) -> SubmissionResult:
 
 
 def submit_export(ctx: SubmissionContext) -> SubmissionResult:
-    rdm_name = str(required(ctx.config, "rdm_name"))
-    server_name = str(ctx.config.get("server_name") or DEFAULT_SERVER_NAME)
-    names = [str(name) for name in required(ctx.config, "analysis_names")]
-    database_id = ctx.config.get("database_id")
+    rdm_name = str(required(ctx.config, JobField.RDM_NAME))
+    server_name = str(ctx.config.get(JobField.SERVER_NAME) or DEFAULT_SERVER_NAME)
+    names = [str(name) for name in required(ctx.config, JobField.ANALYSIS_NAMES)]
+    database_id = ctx.config.get(JobField.DATABASE_ID)
     server_id = ctx.api.server_id(server_name)
-    members: list[Analysis] = []
-    skipped: list[str] = []
-    for name in names:
-        member = resolve_member(ctx.api, name, ctx.config.get("edm_name"), bool(ctx.config.get("is_group")))
-        (members.append(member) if member else skipped.append(name))
+    edm_name, is_group = ctx.config.get(JobField.EDM_NAME), bool(ctx.config.get(JobField.IS_GROUP))
+    members, skipped = resolve_members(ctx.api, names, lambda name: edm_name, lambda name: is_group)
     if not members:
-        return SubmissionResult(
-            "", skipped_reason=f"All {len(names)} items to export to '{rdm_name}' are missing"
-        )
+        return SubmissionResult("", skipped_reason=f"All {len(names)} items to export to '{rdm_name}' are missing")
+    if not database_id and not ctx.config.get(JobField.IS_SEED_JOB, True):
+        # An append job whose configuration did not get the seed's database id: find it now.
+        database_id = ctx.api.rdm_database(server_id, rdm_name)[0]
     settings: dict[str, Any] = {"serverId": server_id}
     settings.update({"databaseId": int(database_id)} if database_id else {"rdmName": rdm_name})
-    if any(member.framework == "PLT" for member in members):
-        settings["exportHdLossesAs"] = "PLT"
+    if any(member.is_plt for member in members):
+        settings["exportHdLossesAs"] = Framework.PLT.value
     body = {
         "exportType": "RDM_DATABRIDGE",
         "resourceType": "analyses",
@@ -525,9 +563,7 @@ def submit_export(ctx: SubmissionContext) -> SubmissionResult:
     }
     job = ctx.api.post(ApiPath.EXPORT_JOBS, body, ctx.rid(Step.EXPORT)).location_id()
     included = [member.name for member in members]
-    return ctx.accepted(
-        job, body, f"Export to {rdm_name} submitted", skipped_items=skipped, included_items=included
-    )
+    return ctx.accepted(job, body, f"Export to {rdm_name} submitted", skipped_items=skipped, included_items=included)
 
 
 SUBMITTERS: dict[BatchType, Callable[[SubmissionContext], SubmissionResult]] = {

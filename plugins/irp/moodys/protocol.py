@@ -62,9 +62,7 @@ class EntityMessage:
 class JobBackend(Protocol):
     """Runs the jobs of some batch types."""
 
-    def submit_job(
-        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]
-    ) -> SubmissionResult:
+    def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:
         """Submit one job. Must be idempotent per ``job_id``: a second call for the same job
         (a retry after a crash) returns the first submission instead of creating another."""
         ...
@@ -99,4 +97,9 @@ class EntityValidator(Protocol):
 
     def delete_groups(self, group_names: Sequence[str]) -> list[str]:
         """Delete groups by name; returns one error string per failure."""
+        ...
+
+    def delete_rdms(self, rdm_names: Sequence[str]) -> list[str]:
+        """Delete RDMs by export name (the Data Bridge database ``<rdm name>_<suffix>``), waiting for
+        the delete to finish; returns one error string per failure."""
         ...

@@ -91,10 +91,7 @@ class RetryState:
         if status == 401 and can_relogin and not self.relogged_in:
             self.relogged_in = True
             return RetryDecision.RELOGIN
-        if (
-            status == STILL_PROCESSING_STATUS
-            and self.still_processing_waits < self.policy.max_still_processing_waits
-        ):
+        if status == STILL_PROCESSING_STATUS and self.still_processing_waits < self.policy.max_still_processing_waits:
             self.still_processing_waits += 1
             return RetryDecision.WAIT_STILL_PROCESSING
         if (status is None or status in RETRYABLE_STATUSES) and self.retries < self.policy.max_retries:

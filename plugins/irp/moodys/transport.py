@@ -97,16 +97,12 @@ class MoodysResponse:
 
     def json_list(self) -> list[Any]:
         if not isinstance(self.body, list):
-            raise MoodysProtocolError(
-                f"{self.request.method} {self.request.display_path} did not return a list"
-            )
+            raise MoodysProtocolError(f"{self.request.method} {self.request.display_path} did not return a list")
         return self.body
 
     def json_object(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):
-            raise MoodysProtocolError(
-                f"{self.request.method} {self.request.display_path} did not return an object"
-            )
+            raise MoodysProtocolError(f"{self.request.method} {self.request.display_path} did not return an object")
         return self.body
 
 
@@ -180,9 +176,7 @@ class _ClientBase:
             redact(server_message(response.body), self.secrets()),
         )
 
-    def _log_attempt(
-        self, request: MoodysRequest, status: int | None, decision: RetryDecision, delay: float
-    ) -> None:
+    def _log_attempt(self, request: MoodysRequest, status: int | None, decision: RetryDecision, delay: float) -> None:
         if decision is not RetryDecision.DONE:
             log.info(
                 "Moody's %s %s -> %s; %s in %.2fs",

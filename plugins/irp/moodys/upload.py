@@ -79,42 +79,60 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def sigv4_headers(detail: UploadDetail, content: bytes, content_type: str, now: datetime) -> dict[str, str]:
-    """Headers of an S3 ``PUT`` signed with AWS Signature V4 and the folder's STS credentials."""
-    parts = urlsplit(detail.upload_url)
-    match = S3_HOST_PATTERN.match(parts.hostname or "")
-    region = (match.group("region") if match else None) or detail.region
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
-    scope = f"{now:%Y%m%d}/{region}/s3/aws4_request"
-    payload_hash = hashlib.sha256(content).hexdigest()
-    signed = {
-        "content-type": content_type,
-        "host": parts.netloc,
-        "x-amz-content-sha256": payload_hash,
-        "x-amz-date": amz_date,
-    }
-    if detail.session_token:
-        signed["x-amz-security-token"] = detail.session_token
-    names = sorted(signed)
+def sigv4_authorization(
+    method: str,
+    url: str,
+    signed_headers: Mapping[str, str],
+    payload_hash: str,
+    credentials: tuple[str, str],
+    region: str,
+    now: datetime,
+) -> str:
+    """The ``Authorization`` value of an AWS Signature V4 request to S3.
+
+    ``signed_headers`` must include ``host`` and ``x-amz-date``; ``credentials`` is
+    (access key id, secret access key).
+    """
+    parts = urlsplit(url)
+    headers = {name.lower(): value.strip() for name, value in signed_headers.items()}
+    names = sorted(headers)
     canonical = "\n".join(
         [
-            HttpMethod.PUT.value,
+            method,
             parts.path or "/",
             parts.query,
-            "".join(f"{name}:{signed[name]}\n" for name in names),
+            "".join(f"{name}:{headers[name]}\n" for name in names),
             ";".join(names),
             payload_hash,
         ]
     )
-    to_sign = "\n".join([SIGNING_ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = f"AWS4{detail.secret_access_key}".encode()
+    scope = f"{now:%Y%m%d}/{region}/s3/aws4_request"
+    to_sign = "\n".join(
+        [SIGNING_ALGORITHM, headers["x-amz-date"], scope, hashlib.sha256(canonical.encode()).hexdigest()]
+    )
+    access_key, secret_key = credentials
+    key = f"AWS4{secret_key}".encode()
     for part in (f"{now:%Y%m%d}", region, "s3", "aws4_request"):
         key = _hmac(key, part)
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers = {name: value for name, value in signed.items() if name not in ("host", "content-type")}
-    headers["Authorization"] = (
-        f"{SIGNING_ALGORITHM} Credential={detail.access_key_id}/{scope}, "
-        f"SignedHeaders={';'.join(names)}, Signature={signature}"
+    return (
+        f"{SIGNING_ALGORITHM} Credential={access_key}/{scope}, SignedHeaders={';'.join(names)}, Signature={signature}"
+    )
+
+
+def sigv4_headers(detail: UploadDetail, content: bytes, content_type: str, now: datetime) -> dict[str, str]:
+    """Headers of an S3 ``PUT`` signed with the folder's temporary STS credentials."""
+    parts = urlsplit(detail.upload_url)
+    match = S3_HOST_PATTERN.match(parts.hostname or "")
+    region = (match.group("region") if match else None) or detail.region
+    payload_hash = hashlib.sha256(content).hexdigest()
+    headers = {"x-amz-content-sha256": payload_hash, "x-amz-date": now.strftime("%Y%m%dT%H%M%SZ")}
+    if detail.session_token:
+        headers["x-amz-security-token"] = detail.session_token
+    signed = {**headers, "content-type": content_type, "host": parts.netloc}
+    credentials = (detail.access_key_id, detail.secret_access_key)
+    headers["Authorization"] = sigv4_authorization(
+        HttpMethod.PUT.value, detail.upload_url, signed, payload_hash, credentials, region, now
     )
     return headers
 

@@ -19,16 +19,25 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from irp.configuration.jobs import JobField
+from irp.configuration.schema import (
+    ANALYSIS_TREATY_COLUMNS,
+    GROUP_ITEMS_KEY,
+    AnalysisColumn,
+    GroupingsColumn,
+    PortfoliosColumn,
+    SheetName,
+    TreatyColumn,
+)
 from irp.constants import BatchType
 from irp.moodys import search
-from irp.moodys.api import DEFAULT_SERVER_NAME, Edm, MoodysApi
+from irp.moodys.api import DEFAULT_SERVER_NAME, DataBridgeStatus, Edm, MoodysApi
 from irp.moodys.errors import MoodysError
-from irp.moodys.jobs import MRI_FILE_KEYS, numbered_values
+from irp.moodys.jobs import MRI_FILE_KEYS, column_values
 from irp.moodys.protocol import EntityMessage
 
 Config = Mapping[str, Any]
 FileResolver = Callable[[Config, str], Path]
-BASE_PORTFOLIO_COLUMN = "Base Portfolio?"
 YES = "Y"
 
 
@@ -90,9 +99,7 @@ class EntityRules:
         except MoodysError as error:
             self._api_failed("EDMs", error)
             return None
-        self._add_if(
-            Code.EDM_MISSING, "Required EDMs not found", [name for name in wanted if name not in found]
-        )
+        self._add_if(Code.EDM_MISSING, "Required EDMs not found", [name for name in wanted if name not in found])
         return found
 
     def _portfolios_by_edm(
@@ -123,27 +130,21 @@ class EntityRules:
         self._add_if(Code.PORTFOLIO_MISSING, "Required portfolios not found", missing)
         return found
 
-    def _accounts(
-        self, edms: Mapping[str, Edm], key: tuple[str, str], portfolio: Any
-    ) -> list[dict[str, Any]]:
+    def _accounts(self, edms: Mapping[str, Edm], key: tuple[str, str], portfolio: Any) -> list[dict[str, Any]]:
         return self.api.accounts(edms[key[0]].exposure_id, portfolio.portfolio_id)
 
     @staticmethod
     def _pairs(
-        configs: Sequence[Config], edm_key: str = "Database", name_key: str = "Portfolio"
+        configs: Sequence[Config], edm_key: str = JobField.DATABASE, name_key: str = PortfoliosColumn.PORTFOLIO
     ) -> list[tuple[str, str]]:
-        return [
-            (_text(config.get(edm_key)), _text(config.get(name_key)))
-            for config in configs
-            if config.get(name_key)
-        ]
+        return [(_text(config.get(edm_key)), _text(config.get(name_key))) for config in configs if config.get(name_key)]
 
     # -- rules per batch type -------------------------------------------------------------------
     def edm_creation(self, configs: Sequence[Config], configuration: Config) -> None:
         try:
             if self.api.find_server(DEFAULT_SERVER_NAME) is None:
                 self._add(Code.SERVER_MISSING, f"Database server '{DEFAULT_SERVER_NAME}' not found")
-            names = search.unique(config.get("Database") for config in configs)
+            names = search.unique(config.get(JobField.DATABASE) for config in configs)
             existing = self.api.find_edms(names)
         except MoodysError as error:
             self._api_failed("EDMs", error)
@@ -151,7 +152,7 @@ class EntityRules:
         self._add_if(Code.EDM_EXISTS, "EDMs already exist", [name for name in names if name in existing])
 
     def edm_upgrade(self, configs: Sequence[Config], configuration: Config) -> None:
-        self._edms(config.get("Database") for config in configs)
+        self._edms(config.get(JobField.DATABASE) for config in configs)
 
     def portfolio_creation(self, configs: Sequence[Config], configuration: Config) -> None:
         pairs = self._pairs(configs)
@@ -174,7 +175,7 @@ class EntityRules:
                     missing_files.append(f"{name or key} (cannot resolve the data directory: {error})")
                     continue
                 if path is None or not path.is_file():
-                    missing_files.append(str(path) if path else f"{config.get('Portfolio')}: no {key}")
+                    missing_files.append(str(path) if path else f"{config.get(PortfoliosColumn.PORTFOLIO)}: no {key}")
         self._add_if(Code.FILE_MISSING, "Import files not found", missing_files)
         pairs = self._pairs(configs)
         edms = self._edms(edm for edm, _ in pairs)
@@ -183,9 +184,7 @@ class EntityRules:
         found = self._require_portfolios(pairs, edms)
         try:
             with_accounts = [
-                f"{key[0]}/{key[1]}"
-                for key, portfolio in found.items()
-                if self._accounts(edms, key, portfolio)
+                f"{key[0]}/{key[1]}" for key, portfolio in found.items() if self._accounts(edms, key, portfolio)
             ]
         except MoodysError as error:
             self._api_failed("portfolio accounts", error)
@@ -193,7 +192,7 @@ class EntityRules:
         self._add_if(Code.ACCOUNTS_EXIST, "Portfolios already have accounts", with_accounts)
 
     def treaties(self, configs: Sequence[Config], configuration: Config) -> None:
-        pairs = self._pairs(configs, name_key="Treaty Name")
+        pairs = self._pairs(configs, name_key=TreatyColumn.TREATY_NAME)
         edms = self._edms(edm for edm, _ in pairs)
         if not edms:
             return
@@ -245,9 +244,7 @@ class EntityRules:
         found = self._require_portfolios(pairs, edms)
         try:
             without = [
-                f"{key[0]}/{key[1]}"
-                for key, portfolio in found.items()
-                if not self._accounts(edms, key, portfolio)
+                f"{key[0]}/{key[1]}" for key, portfolio in found.items() if not self._accounts(edms, key, portfolio)
             ]
         except MoodysError as error:
             self._api_failed("portfolio accounts", error)
@@ -273,9 +270,9 @@ class EntityRules:
     def _analysis_treaties(self, configs: Sequence[Config], edms: Mapping[str, Edm]) -> None:
         wanted: dict[str, list[str]] = defaultdict(list)
         for config in configs:
-            edm_name = _text(config.get("Database"))
+            edm_name = _text(config.get(JobField.DATABASE))
             if edm_name in edms:
-                wanted[edm_name].extend(numbered_values(config, "Reinsurance Treaty"))
+                wanted[edm_name].extend(column_values(config, ANALYSIS_TREATY_COLUMNS))
         missing: list[str] = []
         try:
             for edm_name, names in wanted.items():
@@ -289,8 +286,8 @@ class EntityRules:
     def _existing_analyses(self, configs: Sequence[Config], edms: Mapping[str, Edm]) -> None:
         by_edm: dict[str, list[str]] = defaultdict(list)
         for config in configs:
-            if _text(config.get("Database")) in edms and config.get("Analysis Name"):
-                by_edm[_text(config.get("Database"))].append(_text(config.get("Analysis Name")))
+            if _text(config.get(JobField.DATABASE)) in edms and config.get(AnalysisColumn.ANALYSIS_NAME):
+                by_edm[_text(config.get(JobField.DATABASE))].append(_text(config.get(AnalysisColumn.ANALYSIS_NAME)))
         existing: list[str] = []
         try:
             for edm_name, names in by_edm.items():
@@ -305,14 +302,14 @@ class EntityRules:
         """§7.3: model/output profiles and event-rate schemes exist (API-REF-001..004)."""
         profiles: dict[str, Any] = {}
         try:
-            for name in search.unique(config.get("Analysis Profile") for config in configs):
+            for name in search.unique(config.get(AnalysisColumn.ANALYSIS_PROFILE) for config in configs):
                 profiles[name] = self.api.model_profile(name)
             self._add_if(
                 Code.MODEL_PROFILE_MISSING,
                 "Model profiles not found in Moody's",
                 [name for name, profile in profiles.items() if profile is None],
             )
-            outputs = search.unique(config.get("Output Profile") for config in configs)
+            outputs = search.unique(config.get(AnalysisColumn.OUTPUT_PROFILE) for config in configs)
             self._add_if(
                 Code.OUTPUT_PROFILE_MISSING,
                 "Output profiles not found in Moody's",
@@ -320,9 +317,9 @@ class EntityRules:
             )
             missing_rates: list[str] = []
             rate_pairs = {
-                (_text(config.get("Analysis Profile")), _text(config.get("Event Rate")))
+                (_text(config.get(AnalysisColumn.ANALYSIS_PROFILE)), _text(config.get(AnalysisColumn.EVENT_RATE)))
                 for config in configs
-                if config.get("Event Rate")
+                if config.get(AnalysisColumn.EVENT_RATE)
             }
             for profile_name, rate in sorted(rate_pairs):
                 profile = profiles.get(profile_name)
@@ -330,18 +327,16 @@ class EntityRules:
                     missing_rates.append(f"{rate} ({self.api.event_rate_filter(rate, profile)})")
             self._add_if(Code.EVENT_RATE_MISSING, "Event rate schemes not found in Moody's", missing_rates)
         except MoodysError as error:
-            self._add(
-                Code.REFERENCE_API_ERROR, f"Reference data validation against Moody's API failed: {error}"
-            )
+            self._add(Code.REFERENCE_API_ERROR, f"Reference data validation against Moody's API failed: {error}")
 
     def _missing_members(self, configs: Sequence[Config], rollup: bool) -> None:
         analyses: dict[str | None, list[str]] = defaultdict(list)
         groups: list[str] = []
         unmapped: list[str] = []
         for config in configs:
-            group_names = set(config.get("group_names") or [])
-            edm_map: Mapping[str, str] = config.get("analysis_edm_map") or {}
-            for item in config.get("items") or []:
+            group_names = set(config.get(JobField.GROUP_NAMES) or [])
+            edm_map: Mapping[str, str] = config.get(JobField.ANALYSIS_EDM_MAP) or {}
+            for item in config.get(GROUP_ITEMS_KEY) or []:
                 if rollup and item in group_names:
                     groups.append(str(item))
                 elif edm_map.get(item):
@@ -349,9 +344,7 @@ class EntityRules:
                 else:
                     unmapped.append(str(item))
         try:
-            missing = [
-                f"{edm}/{name}" for edm, names in analyses.items() for name in self._absent(names, edm)
-            ]
+            missing = [f"{edm}/{name}" for edm, names in analyses.items() for name in self._absent(names, edm)]
             missing_groups = self._absent_groups(groups)
         except MoodysError as error:
             self._api_failed("group members", error)
@@ -362,9 +355,7 @@ class EntityRules:
             "Child groups not found (will be skipped during grouping)",
             missing_groups,
         )
-        self._add_if(
-            Code.ANALYSIS_MISSING_WARNING, "Analyses not found (will be skipped during grouping)", missing
-        )
+        self._add_if(Code.ANALYSIS_MISSING_WARNING, "Analyses not found (will be skipped during grouping)", missing)
 
     def _absent(self, names: Sequence[str], edm_name: str | None) -> list[str]:
         found = {analysis.name for analysis in self.api.find_analyses(names, edm_name)}
@@ -375,7 +366,7 @@ class EntityRules:
         return [name for name in search.unique(names) if name not in found]
 
     def _existing_groups(self, configs: Sequence[Config]) -> None:
-        names = search.unique(config.get("Group_Name") for config in configs)
+        names = search.unique(config.get(GroupingsColumn.GROUP_NAME) for config in configs)
         try:
             found = {group.name for group in self.api.find_groups(names)} if names else set()
         except MoodysError as error:
@@ -395,17 +386,15 @@ class EntityRules:
         groups: list[str] = []
         analyses: dict[str | None, list[str]] = defaultdict(list)
         for config in configs:
-            for name in config.get("analysis_names") or []:
-                (groups if config.get("is_group") else analyses[config.get("edm_name")]).append(str(name))
+            for name in config.get(JobField.ANALYSIS_NAMES) or []:
+                (groups if config.get(JobField.IS_GROUP) else analyses[config.get(JobField.EDM_NAME)]).append(str(name))
         try:
             missing_groups = self._absent_groups(groups)
             missing = {edm: self._absent(names, edm) for edm, names in analyses.items()}
         except MoodysError as error:
             self._api_failed("export items", error)
             return
-        self._add_if(
-            Code.GROUP_MISSING_WARNING, "Groups not found (will be skipped during export)", missing_groups
-        )
+        self._add_if(Code.GROUP_MISSING_WARNING, "Groups not found (will be skipped during export)", missing_groups)
         self._add_if(
             Code.ANALYSIS_MISSING_WARNING,
             "Analyses not found (will be skipped during export)",
@@ -413,16 +402,20 @@ class EntityRules:
         )
         total = len(search.unique(groups)) + sum(len(search.unique(names)) for names in analyses.values())
         missing_count = len(missing_groups) + sum(len(names) for names in missing.values())
-        rdm_name = next((_text(config.get("rdm_name")) for config in configs if config.get("rdm_name")), "")
+        rdm_name = next(
+            (_text(config.get(JobField.RDM_NAME)) for config in configs if config.get(JobField.RDM_NAME)), ""
+        )
         if total and missing_count == total:
             self._add(
                 Code.RDM_ITEMS_MISSING,
                 f"All {total} analyses/groups are missing. "
                 f"Cannot create RDM '{rdm_name}' with no valid items to export.",
             )
-        seeds = [config for config in configs if config.get("is_seed_job") and not config.get("database_id")]
+        seeds = [
+            config for config in configs if config.get(JobField.IS_SEED_JOB) and not config.get(JobField.DATABASE_ID)
+        ]
         if rdm_name and seeds:
-            server_name = _text(seeds[0].get("server_name")) or DEFAULT_SERVER_NAME
+            server_name = _text(seeds[0].get(JobField.SERVER_NAME)) or DEFAULT_SERVER_NAME
             try:
                 found = self.api.find_databases(self.api.server_id(server_name), rdm_name)
             except MoodysError as error:
@@ -434,12 +427,14 @@ class EntityRules:
 def sub_portfolio_pairs(configs: Sequence[Config], configuration: Config) -> list[tuple[str, str]]:
     """(EDM, sub-portfolio) pairs expected from mapping the base portfolios of ``configs``:
     ``Portfolios`` rows with the same Database and Import File and ``Base Portfolio?`` = N."""
-    keys = {(_text(config.get("Database")), _text(config.get("Import File"))) for config in configs}
+    keys = {
+        (_text(config.get(JobField.DATABASE)), _text(config.get(PortfoliosColumn.IMPORT_FILE))) for config in configs
+    }
     return [
-        (_text(row.get("Database")), _text(row.get("Portfolio")))
-        for row in configuration.get("Portfolios") or []
-        if _text(row.get(BASE_PORTFOLIO_COLUMN)).upper() != YES
-        and (_text(row.get("Database")), _text(row.get("Import File"))) in keys
+        (_text(row.get(PortfoliosColumn.DATABASE)), _text(row.get(PortfoliosColumn.PORTFOLIO)))
+        for row in configuration.get(SheetName.PORTFOLIOS) or []
+        if _text(row.get(PortfoliosColumn.BASE_PORTFOLIO)).upper() != YES
+        and (_text(row.get(PortfoliosColumn.DATABASE)), _text(row.get(PortfoliosColumn.IMPORT_FILE))) in keys
     ]
 
 
@@ -476,13 +471,13 @@ def validate_entities(
 # -- "does the entity a FINISHED job created still exist?" (§7.4) ---------------------------------
 def entity_exists(api: MoodysApi, batch_type: BatchType, config: Config, configuration: Config) -> bool:
     """True when present (or not checkable: missing name fields); raises on API errors (BUG-11)."""
-    edm_name = _text(config.get("Database"))
+    edm_name = _text(config.get(JobField.DATABASE))
     if batch_type in (BatchType.GROUPING, BatchType.GROUPING_ROLLUP):
-        name = _text(config.get("Group_Name"))
+        name = _text(config.get(GroupingsColumn.GROUP_NAME))
         return not name or bool(api.find_groups([name]))
     if batch_type is BatchType.EXPORT_TO_RDM:
-        rdm = _text(config.get("rdm_name"))
-        server = _text(config.get("server_name")) or DEFAULT_SERVER_NAME
+        rdm = _text(config.get(JobField.RDM_NAME))
+        server = _text(config.get(JobField.SERVER_NAME)) or DEFAULT_SERVER_NAME
         return not rdm or bool(api.find_databases(api.server_id(server), rdm))
     if batch_type not in ENTITY_CHECKS or not edm_name:
         return True
@@ -496,7 +491,7 @@ def _portfolio_check(
     check: Callable[[MoodysApi, Edm, Any], bool],
 ) -> Callable[[MoodysApi, Edm, Config, Config], bool]:
     def run(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-        name = _text(config.get("Portfolio"))
+        name = _text(config.get(PortfoliosColumn.PORTFOLIO))
         if not name:
             return True
         portfolio = api.find_portfolios(edm.exposure_id, [name]).get(name)
@@ -510,12 +505,12 @@ def _major(version: Any) -> str:
 
 
 def _treaty_present(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-    name = _text(config.get("Treaty Name"))
+    name = _text(config.get(TreatyColumn.TREATY_NAME))
     return not name or name in api.find_treaties(edm.exposure_id, [name])
 
 
 def _analysis_present(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-    name = _text(config.get("Analysis Name"))
+    name = _text(config.get(AnalysisColumn.ANALYSIS_NAME))
     return not name or bool(api.find_analyses([name], edm.name))
 
 
@@ -532,7 +527,7 @@ ENTITY_CHECKS: dict[BatchType, Callable[[MoodysApi, Edm, Config, Config], bool]]
         lambda api, edm, portfolio: bool(api.accounts(edm.exposure_id, portfolio.portfolio_id))
     ),
     BatchType.EDM_DB_UPGRADE: lambda api, edm, config, configuration: (
-        _major(edm.data_version) == _major(config.get("target_edm_version"))
+        _major(edm.data_version) == _major(config.get(JobField.TARGET_EDM_VERSION))
     ),
     BatchType.GEOHAZ: _portfolio_check(
         lambda api, edm, portfolio: bool(portfolio.geocode_version and portfolio.hazard_version)
@@ -572,6 +567,36 @@ def delete_groups(api: MoodysApi, group_names: Sequence[str]) -> list[str]:
                 errors.append(f"{name}: Group not found in Moody's")
                 continue
             api.delete_analysis(found[0].analysis_id)
+        except MoodysError as error:
+            errors.append(f"{name}: {error}")
+    return errors
+
+
+def delete_rdms(
+    api: MoodysApi,
+    rdm_names: Sequence[str],
+    server_name: str,
+    wait: Callable[[float], None],
+    poll_seconds: float,
+    timeout_seconds: float,
+) -> list[str]:
+    """Delete each RDM (the one database named ``<rdm name>*``) and wait for the Data Bridge job."""
+    errors: list[str] = []
+    for name in rdm_names:
+        try:
+            found = api.find_databases(api.server_id(server_name), name)
+            if len(found) != 1:
+                errors.append(f"{name}: expected 1 RDM database named '{name}*', found {len(found)}")
+                continue
+            job_id = api.delete_database(server_name, str(found[0]["databaseName"]))
+            waited = 0.0
+            status = api.databridge_job_status(job_id)
+            while DataBridgeStatus.in_progress(status) and waited < timeout_seconds:
+                wait(poll_seconds)
+                waited += poll_seconds
+                status = api.databridge_job_status(job_id)
+            if status != DataBridgeStatus.SUCCEEDED:
+                errors.append(f"{name}: Data Bridge delete job {job_id} ended '{status}'")
         except MoodysError as error:
             errors.append(f"{name}: {error}")
     return errors

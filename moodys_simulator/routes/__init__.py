@@ -1,0 +1,1 @@
+"""FastAPI routers of the simulator, one module per API family."""

@@ -1,0 +1,219 @@
+"""The dashboard's FastAPI app: HTML pages and the same data as JSON, for signed-in users only.
+
+Airflow mounts plugin apps without authentication, so the app itself requires Airflow's user on
+every route (``get_user`` accepts the ``Authorization: Bearer`` token of the REST API and the
+``_token`` cookie the Airflow UI sets at login). A browser that is not signed in is sent to
+Airflow's login page and back; API clients get 401/403.
+
+Routes are synchronous: FastAPI runs them in its thread pool, and the store gives each thread
+its own connection.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from airflow.api_fastapi.core_api.security import get_user
+from irp.constants import BatchStatus, CycleStatus, JobStatus
+from irp.dashboard import queries, render, urls
+from irp.dashboard.queries import BatchDetail, BatchLinks, BatchOverview, CycleOverview, JobDetail
+from irp.store import Store, resolve
+
+_STATUS_FILTER = "Show only these statuses (repeat the parameter for several)."
+
+
+def get_store() -> Store:
+    """The store configured in Airflow (``[irp] store_conn_id`` / ``store_schema``)."""
+    return resolve(None)
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+BatchStatuses = Annotated[list[BatchStatus] | None, Query(alias="status", description=_STATUS_FILTER)]
+JobStatuses = Annotated[list[JobStatus] | None, Query(alias="status", description=_STATUS_FILTER)]
+CycleStatuses = Annotated[list[CycleStatus] | None, Query(alias="status", description=_STATUS_FILTER)]
+JobLimit = Annotated[int, Query(ge=1, le=queries.MAX_JOB_LIMIT, description="Jobs listed at most.")]
+
+
+def roots(request: Request) -> render.Roots:
+    """The dashboard's mount point and the Airflow UI's root, as this request reached them."""
+    dashboard = request.scope.get("root_path", "")
+    airflow = dashboard.removesuffix(urls.URL_PREFIX) if dashboard.endswith(urls.URL_PREFIX) else ""
+    return render.Roots(dashboard=dashboard, airflow=airflow)
+
+
+RootsDep = Annotated[render.Roots, Depends(roots)]
+
+
+def _links(roots: render.Roots, overview: BatchOverview) -> BatchOverview:
+    batch = overview.batch
+    overview.links = BatchLinks(page=roots.page(urls.batch_path(overview.cycle_name, batch.batch_id)))
+    if batch.dag_id and batch.run_id:
+        overview.links.dag_run = roots.airflow_page(urls.dag_run_path(batch.dag_id, batch.run_id))
+        if batch.task_group_id:
+            overview.links.task_group = roots.airflow_page(
+                urls.task_group_path(batch.dag_id, batch.run_id, batch.task_group_id)
+            )
+    return overview
+
+
+def _not_found(what: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")
+
+
+# -- data, shared by the pages and the JSON endpoints --------------------------------------------------
+def _cycle(store: Store, cycle_name: str) -> CycleOverview:
+    cycle = queries.cycle(store, cycle_name)
+    if cycle is None:
+        raise _not_found(f"Cycle {cycle_name!r}")
+    return cycle
+
+
+def _batch(store: Store, roots: render.Roots, batch_id: int, cycle_name: str | None = None) -> BatchOverview:
+    overview = queries.batch(store, batch_id)
+    if overview is None or (cycle_name is not None and overview.cycle_name != cycle_name):
+        raise _not_found(f"Batch {batch_id}" + (f" of cycle {cycle_name!r}" if cycle_name else ""))
+    return _links(roots, overview)
+
+
+def _job(store: Store, roots: render.Roots, job_id: int) -> JobDetail:
+    detail = queries.job(store, job_id)
+    if detail is None:
+        raise _not_found(f"Job {job_id}")
+    detail.batch_links = BatchLinks(page=roots.page(urls.batch_path(detail.cycle_name, detail.job.batch_id)))
+    return detail
+
+
+# -- JSON ------------------------------------------------------------------------------------------------
+def api_cycles(store: StoreDep, status: CycleStatuses = None) -> list[CycleOverview]:
+    """Every cycle with batch counts by status and job progress of its current configuration."""
+    return queries.cycles(store, status)
+
+
+def api_cycle(store: StoreDep, cycle_name: str) -> CycleOverview:
+    return _cycle(store, cycle_name)
+
+
+def api_cycle_batches(
+    store: StoreDep, roots: RootsDep, cycle_name: str, status: BatchStatuses = None
+) -> list[BatchOverview]:
+    """The cycle's batches in dependency order: job counts, timings, recent recons, Airflow links."""
+    _cycle(store, cycle_name)
+    return [_links(roots, overview) for overview in queries.batches(store, cycle_name, status)]
+
+
+def api_batch(store: StoreDep, roots: RootsDep, batch_id: int) -> BatchOverview:
+    return _batch(store, roots, batch_id)
+
+
+def api_batch_jobs(
+    store: StoreDep,
+    roots: RootsDep,
+    batch_id: int,
+    status: JobStatuses = None,
+    limit: JobLimit = queries.DEFAULT_JOB_LIMIT,
+) -> BatchDetail:
+    """The batch's jobs: entity, status, Moody's id, progress, attempt and resubmission chain, last error."""
+    return queries.batch_jobs(store, _batch(store, roots, batch_id), status, limit)
+
+
+def api_job(store: StoreDep, roots: RootsDep, job_id: int) -> JobDetail:
+    """One job with every attempt of its chain, its tracking log and its configuration."""
+    return _job(store, roots, job_id)
+
+
+# -- pages -----------------------------------------------------------------------------------------------
+def _html(body: str, status_code: int = status.HTTP_200_OK) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def _page_or_404(roots: render.Roots, build: callable) -> HTMLResponse:  # type: ignore[valid-type]
+    try:
+        return _html(build())
+    except HTTPException as exc:
+        if exc.status_code != status.HTTP_404_NOT_FOUND:
+            raise
+        return _html(render.not_found(roots, str(exc.detail)), exc.status_code)
+
+
+def cycles_page(store: StoreDep, roots: RootsDep, status: CycleStatuses = None) -> HTMLResponse:
+    selected = [s.value for s in status or ()]
+    return _html(render.cycles_page(roots, queries.cycles(store), selected))
+
+
+def batches_page(store: StoreDep, roots: RootsDep, cycle_name: str, status: BatchStatuses = None) -> HTMLResponse:
+    def build() -> str:
+        cycle = _cycle(store, cycle_name)
+        overviews = [_links(roots, overview) for overview in queries.batches(store, cycle_name, status)]
+        return render.batches_page(roots, cycle, overviews, [s.value for s in status or ()])
+
+    return _page_or_404(roots, build)
+
+
+def batch_page(
+    store: StoreDep,
+    roots: RootsDep,
+    cycle_name: str,
+    batch_id: int,
+    status: JobStatuses = None,
+    limit: JobLimit = queries.DEFAULT_JOB_LIMIT,
+) -> HTMLResponse:
+    def build() -> str:
+        detail = queries.batch_jobs(store, _batch(store, roots, batch_id, cycle_name), status, limit)
+        return render.batch_page(roots, detail, [s.value for s in status or ()])
+
+    return _page_or_404(roots, build)
+
+
+def job_page(store: StoreDep, roots: RootsDep, job_id: int) -> HTMLResponse:
+    return _page_or_404(roots, lambda: render.job_page(roots, _job(store, roots, job_id)))
+
+
+# -- the app ---------------------------------------------------------------------------------------------
+def _is_api(request: Request) -> bool:
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
+    return path.startswith(urls.API_PREFIX + "/")
+
+
+async def _sign_in_first(request: Request, exc: Exception) -> Response:
+    """Pages answer an unauthenticated browser with Airflow's login, which comes back here."""
+    assert isinstance(exc, StarletteHTTPException)
+    refused = exc.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN)
+    if refused and request.method == "GET" and not _is_api(request):
+        from airflow.api_fastapi.app import get_auth_manager
+
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(get_auth_manager().get_url_login(next_url=here), status.HTTP_303_SEE_OTHER)
+    return await http_exception_handler(request, exc)
+
+
+def create_app() -> FastAPI:
+    """The dashboard app; every route requires an Airflow user."""
+    app = FastAPI(
+        title="IRP batch dashboard",
+        description="Cycles, batches and jobs of the irp store. Authenticate as for Airflow's REST API.",
+        dependencies=[Depends(get_user)],
+    )
+    app.add_exception_handler(StarletteHTTPException, _sign_in_first)
+    api = urls.API_PREFIX
+    for path, endpoint in (
+        (f"{api}/cycles", api_cycles),
+        (f"{api}/cycles/{{cycle_name}}", api_cycle),
+        (f"{api}/cycles/{{cycle_name}}/batches", api_cycle_batches),
+        (f"{api}/batches/{{batch_id}}", api_batch),
+        (f"{api}/batches/{{batch_id}}/jobs", api_batch_jobs),
+        (f"{api}/jobs/{{job_id}}", api_job),
+    ):
+        app.add_api_route(path, endpoint, methods=["GET"], response_model=None, tags=["data"])
+    for path, endpoint in (
+        (urls.cycles_path(), cycles_page),
+        (urls.cycle_path("{cycle_name}").replace("%7B", "{").replace("%7D", "}"), batches_page),
+        ("/cycles/{cycle_name}/batches/{batch_id}", batch_page),
+        ("/jobs/{job_id}", job_page),
+    ):
+        app.add_api_route(path, endpoint, methods=["GET"], response_class=HTMLResponse, tags=["pages"])
+    return app

@@ -1,0 +1,499 @@
+"""Server-rendered HTML of the dashboard pages: no build step, a little CSS and JavaScript.
+
+Every value from the store goes through :func:`esc` (text and attributes alike); URLs are built
+by :mod:`irp.dashboard.urls` from quoted segments and escaped again when written out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from html import escape
+from typing import Any
+
+from irp.constants import BatchStatus, CycleStatus, JobStatus
+from irp.dashboard import urls
+from irp.dashboard.queries import BatchDetail, BatchOverview, CycleOverview, JobDetail, JobRow, ReconEntry
+
+#: Seconds between automatic reloads of a page (the reader can pause them).
+REFRESH_SECONDS = 15
+TITLE = "IRP batches"
+
+
+class Tone(StrEnum):
+    """How a status looks: one colour per kind of state, shared by cycles, batches and jobs."""
+
+    IDLE = "idle"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TONES: dict[str, Tone] = {
+    CycleStatus.ACTIVE: Tone.RUNNING,
+    CycleStatus.ARCHIVED: Tone.IDLE,
+    BatchStatus.INITIATED: Tone.IDLE,
+    BatchStatus.ACTIVE: Tone.RUNNING,
+    BatchStatus.COMPLETED: Tone.SUCCESS,
+    BatchStatus.FAILED: Tone.FAILED,
+    BatchStatus.CANCELLED: Tone.CANCELLED,
+    BatchStatus.ERROR: Tone.FAILED,
+    JobStatus.INITIATED: Tone.IDLE,
+    JobStatus.SUBMITTED: Tone.QUEUED,
+    JobStatus.PENDING: Tone.QUEUED,
+    JobStatus.QUEUED: Tone.QUEUED,
+    JobStatus.RUNNING: Tone.RUNNING,
+    JobStatus.FINISHED: Tone.SUCCESS,
+    JobStatus.FAILED: Tone.FAILED,
+    JobStatus.CANCEL_REQUESTED: Tone.CANCELLED,
+    JobStatus.CANCELLING: Tone.CANCELLED,
+    JobStatus.CANCELLED: Tone.CANCELLED,
+    JobStatus.ERROR: Tone.FAILED,
+}
+
+
+@dataclass(frozen=True)
+class Roots:
+    """Path prefixes of the request: the dashboard's mount point and the Airflow UI's root."""
+
+    dashboard: str
+    airflow: str
+
+    def page(self, path: str) -> str:
+        return self.dashboard.rstrip("/") + path
+
+    def airflow_page(self, path: str) -> str:
+        return self.airflow.rstrip("/") + path
+
+
+def esc(value: object) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+# -- small pieces ---------------------------------------------------------------------------------------
+def format_ts(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def format_duration(start: datetime | None, end: datetime | None) -> str:
+    """``1d 2h``, ``3h 04m``, ``5m 06s``, ``7s``; an open interval runs until now."""
+    if start is None:
+        return ""
+    seconds = max(0, int(((end or datetime.now(UTC)) - start).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def pill(status: str, count: int | None = None) -> str:
+    tone = TONES.get(status, Tone.IDLE)
+    label = esc(status) if count is None else f"{esc(status)} <b>{count}</b>"
+    return f'<span class="pill tone-{tone}" data-status="{esc(status)}">{label}</span>'
+
+
+def link(href: str, text: str, *, top: bool = False, css: str = "") -> str:
+    target = ' target="_top"' if top else ""  # Airflow pages replace the whole UI, not our iframe
+    klass = f' class="{esc(css)}"' if css else ""
+    return f'<a href="{esc(href)}"{target}{klass}>{text}</a>'
+
+
+def progress_bar(counts: Mapping[str, int], finished: int, total: int) -> str:
+    """A bar of the live jobs, one segment per status tone, labelled with the finished share."""
+    if total:
+        by_tone: dict[Tone, int] = {}
+        for status, count in counts.items():
+            tone = TONES.get(status, Tone.IDLE)
+            by_tone[tone] = by_tone.get(tone, 0) + count
+        segments = "".join(
+            f'<span class="seg tone-{tone}" style="width:{by_tone[tone] / total * 100:.2f}%"'
+            f' title="{esc(tone)}: {by_tone[tone]}"></span>'
+            for tone in Tone
+            if by_tone.get(tone)
+        )
+    else:
+        segments = ""
+    percent = finished / total * 100 if total else 0.0
+    return (
+        f'<div class="progress" role="progressbar" aria-valuenow="{percent:.0f}" aria-valuemin="0"'
+        f' aria-valuemax="100"><div class="bar">{segments}</div>'
+        f'<span class="label">{finished} / {total} finished</span></div>'
+    )
+
+
+def status_counts(counts: Mapping[str, int], order: Iterable[str]) -> str:
+    return " ".join(pill(status, counts[status]) for status in order if counts.get(status))
+
+
+def filter_bar(label: str, options: Sequence[tuple[str, int]], selected: Sequence[str], href: Any) -> str:
+    """Links that filter the page by one status (``href(None)`` shows everything)."""
+    chips = [link(href(None), f"All <b>{sum(n for _, n in options)}</b>", css="chip" + ("" if selected else " on"))]
+    for status, count in options:
+        css = f"chip tone-{TONES.get(status, Tone.IDLE)}" + (" on" if status in selected else "")
+        chips.append(link(href([status]), f"{esc(status)} <b>{count}</b>", css=css))
+    return f'<nav class="filters" aria-label="{esc(label)}"><span>{esc(label)}</span>{"".join(chips)}</nav>'
+
+
+def table(headers: Sequence[str], rows: Iterable[str], empty: str, css: str = "") -> str:
+    body = "".join(rows) or f'<tr><td colspan="{len(headers)}" class="empty">{esc(empty)}</td></tr>'
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    return f'<table class="{esc(css)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def json_block(value: Any) -> str:
+    return f"<pre>{esc(json.dumps(value, indent=2, sort_keys=True, default=str))}</pre>"
+
+
+def airflow_links(roots: Roots, overview: BatchOverview) -> str:
+    links = overview.links
+    if links is None or links.dag_run is None:
+        return '<span class="muted">not run yet</span>'
+    parts = [link(roots.airflow_page(links.dag_run), "DAG run", top=True)]
+    if links.task_group:
+        parts.append(link(roots.airflow_page(links.task_group), "task group", top=True))
+    return " · ".join(parts)
+
+
+# -- the page frame -----------------------------------------------------------------------------------
+_CSS = """
+:root { --fg:#1a202c; --muted:#718096; --bg:#fff; --line:#e2e8f0; --head:#f7fafc; --link:#2b6cb0;
+  --idle:#a0aec0; --queued:#d69e2e; --running:#3182ce; --success:#38a169; --failed:#e53e3e; --cancelled:#dd6b20; }
+@media (prefers-color-scheme: dark) { :root { --fg:#e2e8f0; --muted:#a0aec0; --bg:#1a202c; --line:#2d3748;
+  --head:#2d3748; --link:#90cdf4; } }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
+  background: var(--bg); margin: 0; padding: 16px 24px; }
+a { color: var(--link); text-decoration: none; } a:hover { text-decoration: underline; }
+header { display: flex; justify-content: space-between; align-items: baseline; gap: 16px; flex-wrap: wrap;
+  border-bottom: 1px solid var(--line); padding-bottom: 8px; margin-bottom: 12px; }
+h1 { font-size: 20px; margin: 4px 0 8px; } h2 { font-size: 16px; margin: 20px 0 8px; }
+.crumbs { font-size: 13px; color: var(--muted); } .crumbs a { margin-right: 2px; }
+.refresh { font-size: 12px; color: var(--muted); }
+.refresh button { font: inherit; padding: 1px 8px; border: 1px solid var(--line); border-radius: 4px;
+  background: var(--head); color: var(--fg); cursor: pointer; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: var(--head); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.skipped td { opacity: .6; }
+.empty, .muted { color: var(--muted); }
+.pill { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
+  color: #fff; white-space: nowrap; margin: 1px 2px 1px 0; }
+.pill b { font-weight: 800; margin-left: 2px; }
+.tone-idle { background: var(--idle); } .tone-queued { background: var(--queued); }
+.tone-running { background: var(--running); } .tone-success { background: var(--success); }
+.tone-failed { background: var(--failed); } .tone-cancelled { background: var(--cancelled); }
+.tag { font-size: 11px; border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; color: var(--muted); }
+.progress { min-width: 180px; }
+.progress .bar { display: flex; height: 10px; border-radius: 5px; overflow: hidden; background: var(--line); }
+.progress .seg { display: block; height: 100%; }
+.progress .label { font-size: 12px; color: var(--muted); }
+.filters { margin: 8px 0; display: flex; gap: 6px; flex-wrap: wrap; align-items: center; font-size: 13px; }
+.filters > span { color: var(--muted); margin-right: 4px; }
+.chip { border: 1px solid var(--line); border-radius: 12px; padding: 1px 10px; background: var(--head);
+  color: var(--fg); }
+.chip.on { outline: 2px solid var(--link); } .chip[class*="tone-"] { color: #fff; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0; }
+.facts dt { color: var(--muted); } .facts dd { margin: 0; }
+.error { color: var(--failed); white-space: pre-wrap; word-break: break-word; max-width: 40em; }
+pre { background: var(--head); padding: 8px; border-radius: 4px; overflow: auto; max-height: 24em; font-size: 12px; }
+details summary { cursor: pointer; color: var(--link); }
+"""
+
+_JS = """
+(() => {
+  const key = "irp-dashboard-refresh-paused";
+  const seconds = Number(document.body.dataset.refresh || 0);
+  const button = document.getElementById("refresh-toggle");
+  let timer = null;
+  const paused = () => localStorage.getItem(key) === "1";
+  const schedule = () => {
+    clearTimeout(timer);
+    if (!paused() && seconds > 0) timer = setTimeout(() => location.reload(), seconds * 1000);
+    button.textContent = paused() ? "Resume" : "Pause";
+  };
+  button.addEventListener("click", () => { localStorage.setItem(key, paused() ? "0" : "1"); schedule(); });
+  schedule();
+})();
+"""
+
+
+def page(roots: Roots, title: str, crumbs: Sequence[tuple[str, str | None]], body: str) -> str:
+    """The frame of every page: breadcrumbs, the refresh control, the body."""
+    trail = " › ".join(link(roots.page(href), esc(text)) if href else esc(text) for text, href in crumbs)
+    now = datetime.now(UTC).strftime("%H:%M:%S")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)} · {TITLE}</title><style>{_CSS}</style></head>
+<body data-refresh="{REFRESH_SECONDS}">
+<header><div><nav class="crumbs">{trail}</nav><h1>{esc(title)}</h1></div>
+<div class="refresh">Updated {now} UTC · refreshes every {REFRESH_SECONDS} s
+<button type="button" id="refresh-toggle">Pause</button></div></header>
+<main>{body}</main><script>{_JS}</script></body></html>"""
+
+
+def not_found(roots: Roots, message: str) -> str:
+    return page(roots, "Not found", [(TITLE, urls.cycles_path())], f'<p class="empty">{esc(message)}</p>')
+
+
+# -- cycles ---------------------------------------------------------------------------------------------
+def cycles_page(roots: Roots, cycles: Sequence[CycleOverview], selected: Sequence[str]) -> str:
+    def href(statuses: list[str] | None) -> str:
+        return roots.page(urls.cycles_path()) + (f"?status={statuses[0]}" if statuses else "")
+
+    options = [(s.value, sum(c.status is s for c in cycles)) for s in CycleStatus if any(c.status is s for c in cycles)]
+    shown = [c for c in cycles if not selected or c.status in selected]
+    rows = (
+        f'<tr data-cycle="{esc(c.cycle_name)}"><td>{link(roots.page(urls.cycle_path(c.cycle_name)), esc(c.cycle_name))}'
+        f"</td><td>{pill(c.status)}</td><td>{status_counts(c.batch_counts, BatchStatus)}</td>"
+        f"<td>{progress_bar({JobStatus.FINISHED: c.finished_jobs}, c.finished_jobs, c.total_jobs)}</td>"
+        f"<td>{format_ts(c.last_update_ts)}</td><td>{format_ts(c.created_ts)}</td>"
+        f"<td>{link(roots.airflow_page(urls.dag_path(c.dag_id)), esc(c.dag_id), top=True)}</td></tr>"
+        for c in shown
+    )
+    body = filter_bar("Cycle status", options, selected, href) + table(
+        ["Cycle", "Status", "Batches", "Jobs", "Last update (UTC)", "Created (UTC)", "Airflow DAG"],
+        rows,
+        "No cycles yet: load a workbook or trigger a cycle DAG.",
+    )
+    return page(roots, "Cycles", [(TITLE, None)], body)
+
+
+# -- batches --------------------------------------------------------------------------------------------
+def recon_pills(history: Sequence[ReconEntry]) -> str:
+    return "".join(
+        f'<span title="{esc(format_ts(entry.recon_ts))} UTC">{pill(entry.result)}</span>' for entry in history
+    )
+
+
+def timings(overview: BatchOverview) -> str:
+    batch = overview.batch
+    lines = [f"created {format_ts(batch.created_ts)}"]
+    if batch.submitted_ts:
+        lines.append(f"submitted {format_ts(batch.submitted_ts)}")
+    if batch.completed_ts:
+        lines.append(f"completed {format_ts(batch.completed_ts)}")
+    if batch.submitted_ts:
+        verb = "took" if batch.completed_ts else "running for"
+        lines.append(f"<b>{verb} {format_duration(batch.submitted_ts, batch.completed_ts)}</b>")
+    return "<br>".join(lines)
+
+
+def batch_row(roots: Roots, overview: BatchOverview) -> str:
+    batch = overview.batch
+    href = roots.page(urls.batch_path(overview.cycle_name, batch.batch_id))
+    skipped = f' <span class="tag">{batch.skipped_jobs} skipped</span>' if batch.skipped_jobs else ""
+    recon = (
+        f"{overview.recon_count} × {recon_pills(overview.recon_history)}"
+        if overview.recon_count
+        else '<span class="muted">none</span>'
+    )
+    return (
+        f'<tr data-batch-id="{batch.batch_id}" data-batch-type="{esc(batch.batch_type)}">'
+        f'<td>{link(href, esc(batch.batch_type))}<br><span class="muted">batch {batch.batch_id}</span></td>'
+        f"<td>{pill(batch.status)}</td>"
+        f"<td>{progress_bar(batch.job_counts, overview.finished_jobs, overview.total_jobs)}</td>"
+        f"<td>{status_counts(batch.job_counts, JobStatus)}{skipped}</td>"
+        f"<td>{timings(overview)}</td><td>{recon}</td><td>{airflow_links(roots, overview)}</td></tr>"
+    )
+
+
+def batches_page(
+    roots: Roots, cycle: CycleOverview, overviews: Sequence[BatchOverview], selected: Sequence[str]
+) -> str:
+    def href(statuses: list[str] | None) -> str:
+        return roots.page(urls.cycle_path(cycle.cycle_name, statuses))
+
+    options = [(status, count) for status, count in cycle.batch_counts.items()]
+    options.sort(key=lambda option: list(BatchStatus).index(BatchStatus(option[0])))
+    summary = (
+        f'<dl class="facts"><dt>Status</dt><dd>{pill(cycle.status)}</dd>'
+        f"<dt>Jobs</dt><dd>{progress_bar({JobStatus.FINISHED: cycle.finished_jobs}, cycle.finished_jobs, cycle.total_jobs)}</dd>"
+        f"<dt>Configuration</dt><dd>{esc(cycle.configuration_id)}</dd>"
+        f"<dt>Airflow</dt><dd>{link(roots.airflow_page(urls.dag_path(cycle.dag_id)), esc(cycle.dag_id), top=True)}</dd></dl>"
+    )
+    body = (
+        summary
+        + filter_bar("Batch status", options, selected, href)
+        + table(
+            ["Batch", "Status", "Progress", "Jobs by status", "Timings (UTC)", "Recons (newest first)", "Airflow"],
+            (batch_row(roots, overview) for overview in overviews),
+            "No batches match." if selected else "No batches yet: the cycle's DAG creates them.",
+            css="batches",
+        )
+    )
+    return page(roots, f"Cycle {cycle.cycle_name}", [(TITLE, urls.cycles_path()), (cycle.cycle_name, None)], body)
+
+
+# -- one batch and its jobs -----------------------------------------------------------------------------
+def attempt_cell(roots: Roots, row: JobRow) -> str:
+    parts = [str(row.attempt)]
+    if row.parent_job_id:
+        parts.append(f"resubmits {link(roots.page(urls.job_path(row.parent_job_id)), f'#{row.parent_job_id}')}")
+    if row.replaced_by_job_id:
+        replacement = link(roots.page(urls.job_path(row.replaced_by_job_id)), f"#{row.replaced_by_job_id}")
+        parts.append(f"replaced by {replacement}")
+    return "<br>".join(parts)
+
+
+def error_cell(row: JobRow) -> str:
+    cells = []
+    if row.last_error:
+        cells.append(f'<div class="error">{esc(row.last_error)}</div>')
+    if row.skipped_reason:
+        cells.append(f'<div class="muted">{esc(row.skipped_reason)}</div>')
+    return "".join(cells)
+
+
+def job_row(roots: Roots, row: JobRow) -> str:
+    skipped = ' <span class="tag">skipped</span>' if row.skipped else ""
+    progress = "" if row.progress is None else f"{row.progress:.0f}%"
+    return (
+        f'<tr data-job-id="{row.job_id}" data-status="{esc(row.status)}"'
+        f"{' class="skipped"' if row.skipped else ''}>"
+        f"<td>{link(roots.page(urls.job_path(row.job_id)), f'#{row.job_id}')}</td><td>{esc(row.entity)}</td>"
+        f"<td>{pill(row.status)}{skipped}</td><td class='num'>{progress}</td>"
+        f"<td>{esc(row.moodys_workflow_id or '')}</td><td>{attempt_cell(roots, row)}</td>"
+        f"<td>{format_ts(row.submitted_ts)}</td><td>{format_ts(row.completed_ts)}</td>"
+        f"<td>{format_duration(row.submitted_ts, row.completed_ts) if row.submitted_ts else ''}</td>"
+        f"<td>{error_cell(row)}</td></tr>"
+    )
+
+
+def recon_table(history: Sequence[ReconEntry], total: int) -> str:
+    rows = (
+        f"<tr><td>{format_ts(entry.recon_ts)}</td><td>{pill(entry.result)}</td>"
+        f"<td class='num'>{entry.summary.fulfilled_configs} / {entry.summary.non_skipped_configs}</td>"
+        f"<td>{status_counts(entry.summary.job_status_counts, JobStatus)}</td></tr>"
+        for entry in history
+    )
+    shown = f" (latest {len(history)} of {total})" if total > len(history) else ""
+    return f"<h2>Recon history{esc(shown)}</h2>" + table(
+        ["Recon (UTC)", "Result", "Fulfilled configurations", "Live jobs by status"], rows, "Not reconciled yet."
+    )
+
+
+def batch_page(roots: Roots, detail: BatchDetail, selected: Sequence[str]) -> str:
+    overview = detail.overview
+    batch = overview.batch
+
+    def href(statuses: list[str] | None) -> str:
+        return roots.page(urls.batch_path(overview.cycle_name, batch.batch_id, statuses))
+
+    options = [(s.value, batch.job_counts[s.value]) for s in JobStatus if batch.job_counts.get(s.value)]
+    facts = (
+        f'<dl class="facts"><dt>Status</dt><dd>{pill(batch.status)}</dd>'
+        f"<dt>Progress</dt><dd>{progress_bar(batch.job_counts, overview.finished_jobs, overview.total_jobs)}</dd>"
+        f"<dt>Skipped jobs</dt><dd>{batch.skipped_jobs}</dd>"
+        f"<dt>Timings (UTC)</dt><dd>{timings(overview)}</dd>"
+        f"<dt>Airflow</dt><dd>{airflow_links(roots, overview)}</dd></dl>"
+    )
+    limited = (
+        f'<p class="muted">Showing {len(detail.jobs)} of {detail.matching_jobs} jobs.</p>'
+        if detail.matching_jobs > len(detail.jobs)
+        else ""
+    )
+    jobs = table(
+        [
+            "Job",
+            "Entity",
+            "Status",
+            "Progress",
+            "Moody's id",
+            "Attempt",
+            "Submitted",
+            "Completed",
+            "Took",
+            "Last error",
+        ],
+        (job_row(roots, row) for row in detail.jobs),
+        "No jobs match." if selected else "This batch has no jobs.",
+        css="jobs",
+    )
+    body = (
+        facts
+        + recon_table(overview.recon_history, overview.recon_count)
+        + "<h2>Jobs</h2>"
+        + filter_bar("Job status", options, selected, href)
+        + limited
+        + jobs
+    )
+    title = f"{batch.batch_type} · batch {batch.batch_id}"
+    crumbs = [(TITLE, urls.cycles_path()), (overview.cycle_name, urls.cycle_path(overview.cycle_name)), (title, None)]
+    return page(roots, title, crumbs, body)
+
+
+# -- one job --------------------------------------------------------------------------------------------
+def tracking_row(entry: Any) -> str:
+    data = entry.tracking_data or {}
+    progress = data.get("progress") if isinstance(data, dict) else None
+    return (
+        f"<tr><td>{format_ts(entry.tracked_ts)}</td><td>{pill(entry.job_status)}</td>"
+        f"<td class='num'>{esc('' if progress is None else f'{progress}%')}</td>"
+        f"<td>{esc(entry.moodys_workflow_id)}</td>"
+        f"<td><details><summary>response</summary>{json_block(entry.tracking_data)}</details></td></tr>"
+    )
+
+
+def job_page(roots: Roots, detail: JobDetail) -> str:
+    row = detail.job
+    facts = (
+        f'<dl class="facts"><dt>Entity</dt><dd>{esc(row.entity)}</dd>'
+        f"<dt>Status</dt><dd>{pill(row.status)}{' <span class=tag>skipped</span>' if row.skipped else ''}</dd>"
+        f"<dt>Moody's id</dt><dd>{esc(row.moodys_workflow_id or '')}</dd>"
+        f"<dt>Attempt</dt><dd>{attempt_cell(roots, row)}</dd>"
+        f"<dt>Submitted</dt><dd>{format_ts(row.submitted_ts)}</dd>"
+        f"<dt>Completed</dt><dd>{format_ts(row.completed_ts)}</dd>"
+        f"<dt>Last tracked</dt><dd>{format_ts(row.last_tracked_ts)}</dd>"
+        f"<dt>Last error</dt><dd>{error_cell(row)}</dd></dl>"
+    )
+    chain = table(
+        ["Attempt", "Job", "Status", "Moody's id", "Submitted", "Completed", "Last error"],
+        (
+            f"<tr{' class=skipped' if r.skipped else ''}><td>{r.attempt}</td>"
+            f"<td>{link(roots.page(urls.job_path(r.job_id)), f'#{r.job_id}')}</td><td>{pill(r.status)}</td>"
+            f"<td>{esc(r.moodys_workflow_id or '')}</td><td>{format_ts(r.submitted_ts)}</td>"
+            f"<td>{format_ts(r.completed_ts)}</td><td>{error_cell(r)}</td></tr>"
+            for r in detail.chain
+        ),
+        "",
+    )
+    tracking = table(
+        ["Tracked (UTC)", "Status", "Progress", "Moody's id", "Moody's response"],
+        (tracking_row(entry) for entry in reversed(detail.tracking)),
+        "Never tracked.",
+    )
+    body = (
+        facts
+        + "<h2>Resubmission chain</h2>"
+        + chain
+        + f"<h2>Tracking log ({len(detail.tracking)} polls, newest first)</h2>"
+        + tracking
+        + "<h2>Configuration</h2><details><summary>job configuration</summary>"
+        + json_block(detail.configuration)
+        + "</details>"
+        + (
+            "<h2>Submission response</h2>" + json_block(detail.submission_response)
+            if detail.submission_response
+            else ""
+        )
+    )
+    title = f"Job {row.job_id} · {row.entity}"
+    crumbs = [
+        (TITLE, urls.cycles_path()),
+        (detail.cycle_name, urls.cycle_path(detail.cycle_name)),
+        (f"{detail.batch_type} · batch {row.batch_id}", urls.batch_path(detail.cycle_name, row.batch_id)),
+        (f"job {row.job_id}", None),
+    ]
+    return page(roots, title, crumbs, body)

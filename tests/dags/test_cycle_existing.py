@@ -1,0 +1,57 @@
+"""Entities that already exist in Moody's: keep them (skip their jobs) or delete and re-run them."""
+
+from __future__ import annotations
+
+from irp import batch as batches
+from irp import job as jobs
+from irp.constants import BatchStatus, JobStatus
+from irp.existing import KEPT_REASON
+from irp.reports import cycle_batches
+
+
+def batch_of(cycle, batch_type):
+    return next(b for b in cycle_batches(cycle.name, store=cycle.store) if b.batch_type.value == batch_type)
+
+
+def jobs_by_name(cycle, batch_type, field):
+    batch = batch_of(cycle, batch_type)
+    found: dict[str, list] = {}
+    for job in batches.get_batch_jobs(batch.batch_id, store=cycle.store):
+        name = jobs.get_job_config(job.id, store=cycle.store).job_configuration_data[field]
+        found.setdefault(name, []).append(job)
+    return found
+
+
+def moodys_jobs(cycle, kind):
+    return [j for j in cycle.simulator.admin.state()["jobs"] if j["kind"] == kind]
+
+
+def test_skip_keeps_existing_analyses_and_completes(cycle):
+    assert cycle.run().state == "success"
+    (caeq,) = jobs_by_name(cycle, "Analysis", "Analysis Name")["CAEQ"]
+    reopened = jobs.resubmit_job(caeq.id, store=cycle.store)  # a job to run whose analysis exists
+    run = cycle.run(on_existing="skip")
+    assert run.state == "success"
+    kept = jobs.read_job(reopened, store=cycle.store)
+    assert kept.skipped
+    assert kept.status is JobStatus.INITIATED
+    assert jobs.get_job_config(reopened, store=cycle.store).skipped_reason_txt.startswith(KEPT_REASON)
+    assert batch_of(cycle, "Analysis").status is BatchStatus.COMPLETED
+    assert len([j for j in moodys_jobs(cycle, "model") if j["name"] == "CAEQ"]) == 1  # nothing re-run
+
+
+def test_rerun_deletes_and_runs_again(cycle):
+    assert cycle.run().state == "success"
+    first_analyses = {a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")}
+    run = cycle.run(on_existing="rerun")
+    assert run.state == "success"
+    assert {b.status for b in cycle_batches(cycle.name, store=cycle.store)} == {BatchStatus.COMPLETED}
+    analyses = jobs_by_name(cycle, "Analysis", "Analysis Name")
+    assert len(analyses) == 9
+    for chain in analyses.values():  # each analysis: the first job replaced by a FINISHED re-run
+        assert [(j.skipped, j.status) for j in chain] == [(True, JobStatus.FINISHED), (False, JobStatus.FINISHED)]
+        assert chain[1].parent_job_id == chain[0].id
+    assert len(moodys_jobs(cycle, "model")) == 18
+    now = {a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")}
+    assert len(now) == 9
+    assert not now & first_analyses  # every analysis was deleted and created again
