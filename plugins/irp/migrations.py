@@ -43,7 +43,7 @@ class AppliedMigration:
 def migrations_folder() -> Path:
     from irp.settings import Settings
 
-    return Path(Settings().sql_folder) / "migrations"
+    return Path(Settings.load().sql_folder) / "migrations"
 
 
 def discover(folder: Path | None = None) -> list[Migration]:

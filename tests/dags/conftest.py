@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,10 +95,19 @@ _ALL_TYPES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def cycle(airflow_db, source_warehouse, store, cycle_simulator, monkeypatch, tmp_path) -> Iterator[CycleHarness]:
+@contextmanager
+def harness(
+    simulator: RunningSimulator,
+    store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    workbook: Path = SAMPLE_WORKBOOK,
+) -> Iterator[CycleHarness]:
+    """A cycle of its own on ``simulator`` (reset first), its services configured for Airflow."""
+    cycle_simulator = simulator
     cycle_simulator.admin.reset()
     cycle_simulator.admin.clear_faults()
+    cycle_simulator.admin.clear_job_outcomes()
     folder = tmp_path / "cycles"
     folder.mkdir()
     storage = tmp_path / "storage"
@@ -117,11 +127,18 @@ def cycle(airflow_db, source_warehouse, store, cycle_simulator, monkeypatch, tmp
                     "password": API_KEY,
                     "extra": {"resource_group_id": "rg-test"},
                 }
-            ),  # fmt: skip
+            ),
             "AIRFLOW_CONN_TEAMS_DEFAULT": json.dumps({"conn_type": "http", "host": teams.url}),
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        harness = CycleHarness(f"t{uuid.uuid4().hex[:8]}", folder, store, cycle_simulator, teams, storage)
-        harness.declare()
-        yield harness
+        cycle = CycleHarness(f"t{uuid.uuid4().hex[:8]}", folder, store, cycle_simulator, teams, storage)
+        cycle.declare(workbook)
+        yield cycle
+
+
+@pytest.fixture
+def cycle(airflow_db, source_warehouse, store, cycle_simulator, monkeypatch, tmp_path) -> Iterator[CycleHarness]:
+    """The project's sample cycle, ready to run."""
+    with harness(cycle_simulator, store, monkeypatch, tmp_path) as ready:
+        yield ready

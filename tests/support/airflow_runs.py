@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -58,10 +59,8 @@ def clear_and_resume(dag: Any, dag_run: Any, select: Callable[[Any], bool]) -> A
                 ti.state = TaskInstanceState.SCHEDULED
             session.commit()
             for ti in [t for t in run.get_task_instances(session=session) if t.state == TaskInstanceState.SCHEDULED]:
-                try:
+                with contextlib.suppress(Exception):  # recorded on the task instance, as in dag.test()
                     _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
-                except Exception:  # recorded on the task instance, as in dag.test()
-                    pass
             session.expire_all()
             run = session.get(DagRun, dag_run.id)
             run.dag = scheduler_dag
