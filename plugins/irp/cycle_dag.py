@@ -19,6 +19,7 @@ from typing import Any
 from airflow.sdk import DAG, Param, TaskGroup, task, task_group
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from irp.assets import cycle_asset
 from irp.constants import BatchStatus, BatchType
 from irp.cycles import DAG_ID_PREFIX, BatchTypeSettings, CycleDeclaration, DeclarationError, OnExisting
 from irp.existing import POLICIES, Decision
@@ -239,7 +240,19 @@ def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **
             f"{batch_type} batch {batch_id} is {result.status} (jobs: {summary.job_status_counts}). "
             "Clear the failed submit/wait task instances to resubmit their jobs."
         )
+    for asset in context["task"].outlets:
+        context["outlet_events"][asset].extra = _asset_extra(cycle_name, batch_type, batch_id)
     return result.status.value
+
+
+def _asset_extra(cycle_name: str, batch_type: BatchType, batch_id: int) -> dict[str, Any]:
+    """What a downstream DAG learns from the asset event: the cycle, the batch, the entities."""
+    from irp import batch as batches
+
+    configs = [c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id, skipped=False)]
+    field = "rdm_name" if batch_type is BatchType.EXPORT_TO_RDM else "Database"
+    names = sorted({str(c[field]) for c in configs if c.get(field)})
+    return {"cycle": cycle_name, "batch_type": batch_type.value, "batch_id": batch_id, "entities": names}
 
 
 # -- the DAG -----------------------------------------------------------------------------------------
@@ -288,7 +301,10 @@ def _batch_type_group(batch_type: BatchType, batch_ids: Any, declaration: CycleD
             _job_tasks(batch_type, job, name, settings, pool)
 
         mapped = per_job.expand(job=listed)
-        recon = task(_recon, task_id="recon", trigger_rule="all_done", retries=0)(batch_type, batch_ids, name)
+        asset = cycle_asset(name, batch_type)
+        recon = task(_recon, task_id="recon", trigger_rule="all_done", retries=0, outlets=[asset] if asset else [])(
+            batch_type, batch_ids, name
+        )
         mapped >> recon
     return group
 

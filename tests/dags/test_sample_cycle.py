@@ -22,3 +22,28 @@ def test_sample_cycle_completes_every_batch(cycle):
         ["RM_EDM_202606_Quarterly_GCHU", "RM_EDM_202606_Quarterly_CAEQ", "RM_EDM_202606_Quarterly_MWST"]
     )
     assert cycle.teams.messages == []
+    assert_links_and_asset_events(cycle, run)
+
+
+def assert_links_and_asset_events(cycle, run):
+    """Submit/wait tasks link to the Moody's job; EDMs and the RDM emit asset events."""
+    from airflow.models.asset import AssetEvent
+    from airflow.models.xcom import XComModel as XCom
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        links = {
+            (row.task_id, row.map_index): row.value
+            for row in session.query(XCom).filter(XCom.run_id == run.run_id, XCom.key == "_link_MoodysJobLink")
+        }
+        events = {
+            e.asset.uri: e.extra
+            for e in session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id)
+        }
+    wait_links = [url for (task_id, _), url in links.items() if task_id == "edm_creation.job.wait"]
+    assert len(wait_links) == 3
+    assert all(f"{cycle.simulator.base_url}/riskmodeler/v1/workflows/" in str(url) for url in wait_links)
+    assert events[f"irp://cycles/{cycle.name}/edms"]["entities"] == sorted(
+        ["RM_EDM_202606_Quarterly_GCHU", "RM_EDM_202606_Quarterly_CAEQ", "RM_EDM_202606_Quarterly_MWST"]
+    )
+    assert events[f"irp://cycles/{cycle.name}/rdm"]["entities"] == ["RM_RDM_202606_QEM_DEMO"]

@@ -14,7 +14,8 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
-from irp.constants import BatchType, JobStatus
+from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
+from irp.links import XCOM_JOB_URL, MoodysJobLink, job_url
 from irp.records import Job
 
 #: XCom keys read by the operator links and the dashboard.
@@ -35,10 +36,19 @@ class JobTaskMixin:
 
     def publish(self, context: Any, job: Job) -> None:
         """Expose the job (and its Moody's id) for links and people reading the task's XCom."""
+        from irp.settings import Settings
+
         ti = context["ti"]
         ti.xcom_push(key=XCOM_JOB_ID, value=job.id)
-        if job.moodys_workflow_id:
+        if job.moodys_workflow_id and job.moodys_workflow_id != SYNCHRONOUS_WORKFLOW_ID:
             ti.xcom_push(key=XCOM_WORKFLOW_ID, value=job.moodys_workflow_id)
+            url = job_url(
+                Settings.load().moodys_conn_id,
+                workflow_id=job.moodys_workflow_id,
+                batch_type=self.batch_type,
+                job_id=job.id,
+            )
+            ti.xcom_push(key=XCOM_JOB_URL, value=url)
 
     def failed(self, job: Job) -> AirflowFailException:
         detail = f": {job.last_error}" if job.last_error else ""
@@ -56,6 +66,7 @@ class SubmitJobOperator(JobTaskMixin, BaseOperator):
     """
 
     template_fields: Sequence[str] = ("job",)
+    operator_extra_links = (MoodysJobLink(),)
     ui_color = "#d9ecff"
 
     def __init__(self, *, job: Mapping[str, Any], batch_type: str, cycle_name: str, **kwargs: Any) -> None:

@@ -17,6 +17,7 @@ from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from irp.constants import BatchType, JobStatus
+from irp.links import MoodysJobLink
 from irp.operators.job import JobTaskMixin
 from irp.records import Job
 
@@ -31,6 +32,7 @@ class MoodysJobSensor(JobTaskMixin, BaseSensorOperator):
     """
 
     template_fields: Sequence[str] = ("job",)
+    operator_extra_links = (MoodysJobLink(),)
     ui_color = "#fff3c4"
 
     def __init__(
