@@ -16,6 +16,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--queued-seconds", type=float, default=1.0)
     parser.add_argument("--pending-seconds", type=float, default=1.0)
     parser.add_argument("--running-seconds", type=float, default=4.0)
+    parser.add_argument("--running-spread", type=float, default=0.0, help="log-normal spread of running times")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every API response")
     parser.add_argument("--ticks-per-phase", type=int, default=1)
     parser.add_argument("--api-key", action="append", help="accepted API key (repeatable; default sim-key)")
     parser.add_argument("--failure-rate", type=float, default=0.0, help="probability that any job fails")
@@ -34,6 +36,8 @@ def options_from(args: argparse.Namespace) -> SimulatorOptions:
         queued_seconds=args.queued_seconds,
         pending_seconds=args.pending_seconds,
         running_seconds=args.running_seconds,
+        running_spread=args.running_spread,
+        latency_ms=args.latency_ms,
         failure_rates={kind.value: args.failure_rate for kind in JobKind} if args.failure_rate else {},
         random_seed=args.seed,
         seed_workbook=args.seed_workbook,

@@ -20,6 +20,8 @@ class Simulator:
         self._reference: ReferenceData | None = None
         self.engine = JobEngine(self.options, self.now)
         self.faults = FaultBook()
+        #: API requests served (admin endpoints excluded): HTTP calls per job in benchmarks.
+        self.api_requests = 0
         self.tokens: dict[str, float] = {}
         self.reset()
 
@@ -39,6 +41,7 @@ class Simulator:
         self.faults.clear()
         self.submissions = SubmissionBook(self.options.idempotency_ttl_seconds)
         self.tokens.clear()
+        self.api_requests = 0
 
     def configure(self, changes: dict[str, Any]) -> None:
         """Apply option changes (snake_case option names) at run time."""

@@ -169,6 +169,8 @@ class JobEngine:
             ticks = float(max(1, self.options.ticks_per_phase))
             return ticks, ticks, ticks
         running = self.options.running_seconds_by_type.get(job_type, self.options.running_seconds)
+        if self.options.running_spread:
+            running *= math.exp(self.random.gauss(0.0, self.options.running_spread))
         return self.options.queued_seconds, self.options.pending_seconds, running / 2
 
     def _step(self, job_type: str) -> float:

@@ -58,6 +58,7 @@ class SimulatorMiddleware:
         if path.startswith(ADMIN_PREFIX) and not path.startswith(f"{ADMIN_PREFIX}/downloads"):
             await self.app(scope, receive, send)
             return
+        self.sim.api_requests += 1
         headers = Headers(scope=scope)
         if len(scope.get("query_string", b"")) > self.sim.options.max_query_chars:
             await send_json(

@@ -29,6 +29,8 @@ class SimulatorOptions:
     queued_seconds: float = 1.0
     pending_seconds: float = 1.0
     running_seconds: float = 4.0
+    #: Spread of running times: each job runs ``running_seconds * exp(N(0, spread))`` (log-normal, seeded).
+    running_spread: float = 0.0
     #: Per job type (CREATE_EDM, DLM, GROUPING...) overrides of ``running_seconds``.
     running_seconds_by_type: dict[str, float] = field(default_factory=dict)
     #: Probability that a job of a kind (riskdata, workflow, import, geohaz, model, grouping, export) fails.

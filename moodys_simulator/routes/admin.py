@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -48,6 +49,7 @@ def state_view(sim: Simulator) -> dict[str, Any]:
         )
     return {
         "options": {"mode": sim.options.mode.value, "ticks_per_phase": sim.options.ticks_per_phase},
+        "apiRequests": sim.api_requests,
         "exposureSets": list(sim.state.exposure_sets.values()),
         "edms": edms,
         "analyses": list(sim.state.analyses.values()),
@@ -61,6 +63,10 @@ def state_view(sim: Simulator) -> dict[str, Any]:
                 "name": job.name,
                 "status": job.status.value,
                 "progress": job.progress,
+                "submittedAt": job.submitted_at,
+                "endedAt": job.ended_at,
+                #: Time from submission to the terminal status, as planned at submission.
+                "plannedSeconds": sum(p.length for p in job.phases if math.isfinite(p.length)),
             }
             for job in sim.engine.jobs.values()
         ],

@@ -23,44 +23,26 @@ from irp.assets import cycle_asset
 from irp.constants import BatchStatus, BatchType
 from irp.cycles import DAG_ID_PREFIX, BatchTypeSettings, CycleDeclaration, DeclarationError, OnExisting
 from irp.existing import POLICIES, Decision
+from irp.labels import job_label
+from irp.notifications.teams import CardAction
 from irp.operators.job import SubmitJobOperator
 from irp.sensors.job import MoodysJobSensor
 from irp.settings import PROJECT_ROOT, Settings
-
-LABEL_FIELDS: dict[BatchType, str] = {
-    BatchType.DATA_EXTRACTION: "Import File",
-    BatchType.EDM_CREATION: "Database",
-    BatchType.PORTFOLIO_CREATION: "Portfolio",
-    BatchType.MRI_IMPORT: "Portfolio",
-    BatchType.CREATE_REINSURANCE_TREATIES: "Treaty Name",
-    BatchType.EDM_DB_UPGRADE: "Database",
-    BatchType.GEOHAZ: "Portfolio",
-    BatchType.PORTFOLIO_MAPPING: "Portfolio",
-    BatchType.ANALYSIS: "Analysis Name",
-    BatchType.GROUPING: "Group_Name",
-    BatchType.GROUPING_ROLLUP: "Group_Name",
-    BatchType.EXPORT_TO_RDM: "analysis_names",
-}
-
-
-def job_label(batch_type: BatchType, job_id: int, data: dict[str, Any]) -> str:
-    """The entity a job is about, shown as the mapped task instance's name."""
-    value = data.get(LABEL_FIELDS[batch_type])
-    if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    if batch_type is BatchType.CREATE_REINSURANCE_TREATIES and data.get("Database"):
-        value = f"{data['Database']}/{value}"
-    return f"{value}" if value else f"job {job_id}"
 
 
 def _workbook_path(workbook: str) -> str:
     return workbook if workbook.startswith("/") or "://" in workbook else str(PROJECT_ROOT / workbook)
 
 
-def _run_url(settings: Settings, dag_id: str, run_id: str) -> str:
-    from urllib.parse import quote
+def _links(settings: Settings, ti: Any, cycle_name: str, batch_id: int) -> tuple[CardAction, ...]:
+    """Buttons of a Teams message: the batch on the dashboard and the DAG run in Airflow."""
+    from irp.dashboard import urls
 
-    return f"{settings.airflow_base_url.rstrip('/')}/dags/{dag_id}/runs/{quote(run_id, safe='')}"
+    base = settings.airflow_base_url.rstrip("/")
+    return (
+        CardAction("Open batch dashboard", urls.batch_url(base, cycle_name, batch_id)),
+        CardAction("Open DAG run", base + urls.dag_run_path(ti.dag_id, ti.run_id)),
+    )
 
 
 # -- tasks -----------------------------------------------------------------------------------------
@@ -110,7 +92,7 @@ def _validate(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str,
     """Entity validation of the jobs still to run; every blocking message is listed."""
     from irp import batch as batches
     from irp.backends import entity_validator
-    from irp.notifications.teams import CardAction, TeamsMessage, send
+    from irp.notifications.teams import TeamsMessage, send
     from irp.records import BatchStep
 
     settings = Settings.load()
@@ -134,7 +116,7 @@ def _validate(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str,
                 title=f"[{cycle_name}] Validation Failed: {batch_type}",
                 text=f"**Cycle:** {cycle_name}\n**Batch Type:** {batch_type}\n**Batch ID:** {batch_id}\n\n"
                 f"**Validation Errors:**\n{text}",
-                actions=(CardAction("Open DAG run", _run_url(settings, ti.dag_id, ti.run_id)),),
+                actions=_links(settings, ti, cycle_name, batch_id),
             ),
             settings.teams_conn_id,
         )
@@ -210,7 +192,7 @@ def _seed_job(batch_id: int) -> dict[str, Any]:
 def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **context: Any) -> str:
     """Reconcile the batch; notify Teams when it changed to FAILED/ERROR/CANCELLED."""
     from irp import batch as batches
-    from irp.notifications.teams import BatchOutcome, CardAction, batch_message, send
+    from irp.notifications.teams import BatchOutcome, batch_message, send
 
     batch_type = BatchType.parse(batch_type)
     batch_id = _batch_id(batch_ids, batch_type)
@@ -232,7 +214,7 @@ def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **
             batch_id,
             result.status,
             summary.job_status_counts,
-            links=(CardAction("Open DAG run", _run_url(settings, ti.dag_id, ti.run_id)),),
+            links=_links(settings, ti, cycle_name, batch_id),
         )
         send(batch_message(outcome), settings.teams_conn_id)
     if result.status is not BatchStatus.COMPLETED:

@@ -40,8 +40,9 @@ def test_moodys_failure_notifies_teams_then_clearing_resubmits(cycle):
     assert "**Status:** FAILED" in text
     assert "**Finished:** 8" in text
     assert "**Failed:** 1" in text
-    (action,) = cycle.teams.messages[0]["attachments"][0]["content"]["actions"]
-    assert f"/dags/{cycle.dag_id}/runs/" in action["url"]
+    dashboard, dag_run = cycle.teams.messages[0]["attachments"][0]["content"]["actions"]
+    assert dashboard["url"].endswith(f"/irp/cycles/{cycle.name}/batches/{found['Analysis'].batch_id}")
+    assert f"/dags/{cycle.dag_id}/runs/" in dag_run["url"]
     failed = analysis_job(cycle, FAILING_ANALYSIS)
     assert failed.status is JobStatus.FAILED
 

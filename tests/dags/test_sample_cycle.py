@@ -37,8 +37,7 @@ def assert_links_and_asset_events(cycle, run):
             for row in session.query(XCom).filter(XCom.run_id == run.run_id, XCom.key == "_link_MoodysJobLink")
         }
         events = {
-            e.asset.uri: e.extra
-            for e in session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id)
+            e.asset.uri: e.extra for e in session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id)
         }
     wait_links = [url for (task_id, _), url in links.items() if task_id == "edm_creation.job.wait"]
     assert len(wait_links) == 3

@@ -11,17 +11,20 @@ its own connection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
+from airflow.api_fastapi.app import get_auth_manager
+from airflow.api_fastapi.core_api.security import get_user
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from airflow.api_fastapi.core_api.security import get_user
 from irp.constants import BatchStatus, CycleStatus, JobStatus
 from irp.dashboard import queries, render, urls
 from irp.dashboard.queries import BatchDetail, BatchLinks, BatchOverview, CycleOverview, JobDetail
+from irp.dashboard.urls import Route
 from irp.store import Store, resolve
 
 _STATUS_FILTER = "Show only these statuses (repeat the parameter for several)."
@@ -39,14 +42,14 @@ CycleStatuses = Annotated[list[CycleStatus] | None, Query(alias="status", descri
 JobLimit = Annotated[int, Query(ge=1, le=queries.MAX_JOB_LIMIT, description="Jobs listed at most.")]
 
 
-def roots(request: Request) -> render.Roots:
+def request_roots(request: Request) -> render.Roots:
     """The dashboard's mount point and the Airflow UI's root, as this request reached them."""
     dashboard = request.scope.get("root_path", "")
     airflow = dashboard.removesuffix(urls.URL_PREFIX) if dashboard.endswith(urls.URL_PREFIX) else ""
     return render.Roots(dashboard=dashboard, airflow=airflow)
 
 
-RootsDep = Annotated[render.Roots, Depends(roots)]
+RootsDep = Annotated[render.Roots, Depends(request_roots)]
 
 
 def _links(roots: render.Roots, overview: BatchOverview) -> BatchOverview:
@@ -131,7 +134,7 @@ def _html(body: str, status_code: int = status.HTTP_200_OK) -> HTMLResponse:
     return HTMLResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
-def _page_or_404(roots: render.Roots, build: callable) -> HTMLResponse:  # type: ignore[valid-type]
+def _page_or_404(roots: render.Roots, build: Callable[[], str]) -> HTMLResponse:
     try:
         return _html(build())
     except HTTPException as exc:
@@ -179,13 +182,10 @@ def _is_api(request: Request) -> bool:
     return path.startswith(urls.API_PREFIX + "/")
 
 
-async def _sign_in_first(request: Request, exc: Exception) -> Response:
+async def _sign_in_first(request: Request, exc: StarletteHTTPException) -> Response:
     """Pages answer an unauthenticated browser with Airflow's login, which comes back here."""
-    assert isinstance(exc, StarletteHTTPException)
     refused = exc.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN)
     if refused and request.method == "GET" and not _is_api(request):
-        from airflow.api_fastapi.app import get_auth_manager
-
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(get_auth_manager().get_url_login(next_url=here), status.HTTP_303_SEE_OTHER)
     return await http_exception_handler(request, exc)
@@ -197,23 +197,26 @@ def create_app() -> FastAPI:
         title="IRP batch dashboard",
         description="Cycles, batches and jobs of the irp store. Authenticate as for Airflow's REST API.",
         dependencies=[Depends(get_user)],
+        # FastAPI serves its schema and docs pages outside the routes' dependencies: not anonymously.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
-    app.add_exception_handler(StarletteHTTPException, _sign_in_first)
-    api = urls.API_PREFIX
-    for path, endpoint in (
-        (f"{api}/cycles", api_cycles),
-        (f"{api}/cycles/{{cycle_name}}", api_cycle),
-        (f"{api}/cycles/{{cycle_name}}/batches", api_cycle_batches),
-        (f"{api}/batches/{{batch_id}}", api_batch),
-        (f"{api}/batches/{{batch_id}}/jobs", api_batch_jobs),
-        (f"{api}/jobs/{{job_id}}", api_job),
+    app.add_exception_handler(StarletteHTTPException, _sign_in_first)  # type: ignore[arg-type]
+    for route, endpoint in (
+        (Route.API_CYCLES, api_cycles),
+        (Route.API_CYCLE, api_cycle),
+        (Route.API_CYCLE_BATCHES, api_cycle_batches),
+        (Route.API_BATCH, api_batch),
+        (Route.API_BATCH_JOBS, api_batch_jobs),
+        (Route.API_JOB, api_job),
     ):
-        app.add_api_route(path, endpoint, methods=["GET"], response_model=None, tags=["data"])
-    for path, endpoint in (
-        (urls.cycles_path(), cycles_page),
-        (urls.cycle_path("{cycle_name}").replace("%7B", "{").replace("%7D", "}"), batches_page),
-        ("/cycles/{cycle_name}/batches/{batch_id}", batch_page),
-        ("/jobs/{job_id}", job_page),
+        app.add_api_route(route, endpoint, methods=["GET"], response_model=None, tags=["data"])
+    for route, endpoint in (
+        (Route.CYCLES, cycles_page),
+        (Route.CYCLE, batches_page),
+        (Route.BATCH, batch_page),
+        (Route.JOB, job_page),
     ):
-        app.add_api_route(path, endpoint, methods=["GET"], response_class=HTMLResponse, tags=["pages"])
+        app.add_api_route(route, endpoint, methods=["GET"], response_class=HTMLResponse, tags=["pages"])
     return app

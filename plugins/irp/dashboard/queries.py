@@ -12,8 +12,8 @@ from typing import Any
 
 from irp import job as jobs
 from irp.constants import BatchStatus, BatchType, CycleStatus, JobStatus
-from irp.cycle_dag import LABEL_FIELDS, job_label
 from irp.cycles import DAG_ID_PREFIX
+from irp.labels import LABEL_FIELDS, job_label
 from irp.records import JobTracking, ReconSummary
 from irp.reports import BatchSummary, batch_summary, cycle_batches
 from irp.store import Store
@@ -240,38 +240,42 @@ def batch(store: Store, batch_id: int) -> BatchOverview | None:
 
 
 # -- jobs -----------------------------------------------------------------------------------------------
-# attempt: depth in the resubmission chain (resubmissions stay in their batch); progress: latest poll.
+# The jobs reached from ``roots`` through resubmissions (which stay in their batch), with their
+# attempt number, replacement and latest progress. The page of jobs is cut first, so per-job
+# lookups run for at most ``limit`` jobs. Those lookups avoid ORDER BY ... LIMIT 1: on the log
+# tables Postgres may answer it by walking the primary key backwards through every other job's
+# rows. The latest tracking row is found by its timestamp instead: irp.job writes it and the
+# job's last_tracked_ts with the same now(), so idx_tracking_ts finds it directly.
 _JOB_ROWS = """
 WITH RECURSIVE {ctes}chain AS (
-    SELECT id, 1 AS attempt FROM irp_job WHERE {roots}
+    SELECT id, id AS root_id, 1 AS attempt FROM irp_job WHERE {roots}
     UNION ALL
-    SELECT j.id, chain.attempt + 1 FROM irp_job j JOIN chain ON j.parent_job_id = chain.id
+    SELECT j.id, chain.root_id, chain.attempt + 1 FROM irp_job j JOIN chain ON j.parent_job_id = chain.id
+), page AS (
+    SELECT j.*, chain.root_id, chain.attempt, count(*) OVER () AS matching
+    FROM chain JOIN irp_job j ON j.id = chain.id
+    WHERE {where}
+    ORDER BY {order}
+    LIMIT %(limit)s
 )
 SELECT j.id AS job_id, j.batch_id, j.job_configuration_id, j.status, j.skipped, j.moodys_workflow_id,
-       chain.attempt, j.parent_job_id, child.id AS replaced_by_job_id, j.last_error,
-       c.skipped_reason_txt AS skipped_reason, j.created_ts, j.submitted_ts, j.completed_ts, j.last_tracked_ts,
+       j.attempt, j.parent_job_id, j.last_error, c.skipped_reason_txt AS skipped_reason,
+       j.created_ts, j.submitted_ts, j.completed_ts, j.last_tracked_ts, j.matching,
+       (SELECT (array_agg(r.id ORDER BY r.id))[1] FROM irp_job r WHERE r.parent_job_id = j.id) AS replaced_by_job_id,
+       (SELECT (array_agg(t.tracking_data -> 'progress' ORDER BY t.id DESC))[1] FROM irp_job_tracking_log t
+        WHERE t.tracked_ts = j.last_tracked_ts AND t.job_id = j.id) AS progress,
        c.job_configuration_data -> %(label_field)s AS label_value,
-       c.job_configuration_data ->> 'Database' AS label_database,
-       CASE WHEN jsonb_typeof(t.tracking_data -> 'progress') = 'number'
-            THEN (t.tracking_data ->> 'progress')::float END AS progress,
-       count(*) OVER () AS matching
-FROM chain
-JOIN irp_job j ON j.id = chain.id
+       c.job_configuration_data ->> 'Database' AS label_database
+FROM page j
 JOIN irp_job_configuration c ON c.id = j.job_configuration_id
-LEFT JOIN LATERAL (SELECT id FROM irp_job WHERE parent_job_id = j.id ORDER BY id LIMIT 1) child ON TRUE
-LEFT JOIN LATERAL (
-    SELECT tracking_data FROM irp_job_tracking_log WHERE job_id = j.id ORDER BY id DESC LIMIT 1
-) t ON TRUE
-WHERE {where}
 ORDER BY {order}
-LIMIT %(limit)s
 """
 
 _BATCH_JOBS = _JOB_ROWS.format(
     ctes="",
     roots="batch_id = %(batch_id)s AND parent_job_id IS NULL",
     where="(%(statuses)s::text[] IS NULL OR j.status::text = ANY(%(statuses)s))",
-    order="j.job_configuration_id, chain.attempt",
+    order="root_id, attempt",
 )
 
 # The whole chain of one job: walk up to the original, then down through every resubmission.
@@ -283,14 +287,19 @@ _JOB_CHAIN = _JOB_ROWS.format(
     ), """,
     roots="id IN (SELECT id FROM up WHERE parent_job_id IS NULL)",
     where="TRUE",
-    order="chain.attempt",
+    order="attempt",
 )
 
 
 def _job_row(batch_type: BatchType, row: dict[str, Any]) -> JobRow:
     label_data = {LABEL_FIELDS[batch_type]: row.pop("label_value"), "Database": row.pop("label_database")}
     row.pop("matching")
-    return JobRow(entity=job_label(batch_type, row["job_id"], label_data), **row)
+    progress = row.pop("progress")
+    return JobRow(
+        entity=job_label(batch_type, row["job_id"], label_data),
+        progress=float(progress) if isinstance(progress, int | float) else None,
+        **row,
+    )
 
 
 def batch_jobs(

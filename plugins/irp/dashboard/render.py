@@ -7,7 +7,7 @@ by :mod:`irp.dashboard.urls` from quoted segments and escaped again when written
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,6 +17,7 @@ from typing import Any
 from irp.constants import BatchStatus, CycleStatus, JobStatus
 from irp.dashboard import urls
 from irp.dashboard.queries import BatchDetail, BatchOverview, CycleOverview, JobDetail, JobRow, ReconEntry
+from irp.records import JobTracking
 
 #: Seconds between automatic reloads of a page (the reader can pause them).
 REFRESH_SECONDS = 15
@@ -55,6 +56,10 @@ TONES: dict[str, Tone] = {
     JobStatus.CANCELLED: Tone.CANCELLED,
     JobStatus.ERROR: Tone.FAILED,
 }
+
+
+#: Segments of a progress bar, left to right: done, then failed, then still in flight.
+BAR_ORDER = (Tone.SUCCESS, Tone.FAILED, Tone.CANCELLED, Tone.RUNNING, Tone.QUEUED, Tone.IDLE)
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ def progress_bar(counts: Mapping[str, int], finished: int, total: int) -> str:
         segments = "".join(
             f'<span class="seg tone-{tone}" style="width:{by_tone[tone] / total * 100:.2f}%"'
             f' title="{esc(tone)}: {by_tone[tone]}"></span>'
-            for tone in Tone
+            for tone in BAR_ORDER
             if by_tone.get(tone)
         )
     else:
@@ -136,12 +141,15 @@ def status_counts(counts: Mapping[str, int], order: Iterable[str]) -> str:
     return " ".join(pill(status, counts[status]) for status in order if counts.get(status))
 
 
-def filter_bar(label: str, options: Sequence[tuple[str, int]], selected: Sequence[str], href: Any) -> str:
+def filter_bar(
+    label: str, options: Sequence[tuple[str, int]], selected: Sequence[str], href: Callable[[list[str] | None], str]
+) -> str:
     """Links that filter the page by one status (``href(None)`` shows everything)."""
     chips = [link(href(None), f"All <b>{sum(n for _, n in options)}</b>", css="chip" + ("" if selected else " on"))]
     for status, count in options:
-        css = f"chip tone-{TONES.get(status, Tone.IDLE)}" + (" on" if status in selected else "")
-        chips.append(link(href([status]), f"{esc(status)} <b>{count}</b>", css=css))
+        dot = f'<i class="dot tone-{TONES.get(status, Tone.IDLE)}"></i>'
+        css = "chip on" if status in selected else "chip"
+        chips.append(link(href([status]), f"{dot}{esc(status)} <b>{count}</b>", css=css))
     return f'<nav class="filters" aria-label="{esc(label)}"><span>{esc(label)}</span>{"".join(chips)}</nav>'
 
 
@@ -159,9 +167,9 @@ def airflow_links(roots: Roots, overview: BatchOverview) -> str:
     links = overview.links
     if links is None or links.dag_run is None:
         return '<span class="muted">not run yet</span>'
-    parts = [link(roots.airflow_page(links.dag_run), "DAG run", top=True)]
+    parts = [link(links.dag_run, "DAG run", top=True)]
     if links.task_group:
-        parts.append(link(roots.airflow_page(links.task_group), "task group", top=True))
+        parts.append(link(links.task_group, "task group", top=True))
     return " · ".join(parts)
 
 
@@ -187,6 +195,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 th { background: var(--head); font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.skipped td { opacity: .6; }
+td.nowrap { white-space: nowrap; }
 .empty, .muted { color: var(--muted); }
 .pill { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600;
   color: #fff; white-space: nowrap; margin: 1px 2px 1px 0; }
@@ -195,7 +204,7 @@ tr.skipped td { opacity: .6; }
 .tone-running { background: var(--running); } .tone-success { background: var(--success); }
 .tone-failed { background: var(--failed); } .tone-cancelled { background: var(--cancelled); }
 .tag { font-size: 11px; border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; color: var(--muted); }
-.progress { min-width: 180px; }
+.progress { min-width: 200px; max-width: 480px; }
 .progress .bar { display: flex; height: 10px; border-radius: 5px; overflow: hidden; background: var(--line); }
 .progress .seg { display: block; height: 100%; }
 .progress .label { font-size: 12px; color: var(--muted); }
@@ -203,7 +212,8 @@ tr.skipped td { opacity: .6; }
 .filters > span { color: var(--muted); margin-right: 4px; }
 .chip { border: 1px solid var(--line); border-radius: 12px; padding: 1px 10px; background: var(--head);
   color: var(--fg); }
-.chip.on { outline: 2px solid var(--link); } .chip[class*="tone-"] { color: #fff; }
+.chip.on { outline: 2px solid var(--link); }
+.dot { display: inline-block; width: 8px; height: 8px; border-radius: 4px; margin-right: 5px; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0; }
 .facts dt { color: var(--muted); } .facts dd { margin: 0; }
 .error { color: var(--failed); white-space: pre-wrap; word-break: break-word; max-width: 40em; }
@@ -250,7 +260,7 @@ def not_found(roots: Roots, message: str) -> str:
 # -- cycles ---------------------------------------------------------------------------------------------
 def cycles_page(roots: Roots, cycles: Sequence[CycleOverview], selected: Sequence[str]) -> str:
     def href(statuses: list[str] | None) -> str:
-        return roots.page(urls.cycles_path()) + (f"?status={statuses[0]}" if statuses else "")
+        return roots.page(urls.cycles_path(statuses))
 
     options = [(s.value, sum(c.status is s for c in cycles)) for s in CycleStatus if any(c.status is s for c in cycles)]
     shown = [c for c in cycles if not selected or c.status in selected]
@@ -278,16 +288,17 @@ def recon_pills(history: Sequence[ReconEntry]) -> str:
 
 
 def timings(overview: BatchOverview) -> str:
+    """When the batch started and how long it took (or has been running); every timestamp on hover."""
     batch = overview.batch
-    lines = [f"created {format_ts(batch.created_ts)}"]
-    if batch.submitted_ts:
-        lines.append(f"submitted {format_ts(batch.submitted_ts)}")
-    if batch.completed_ts:
-        lines.append(f"completed {format_ts(batch.completed_ts)}")
-    if batch.submitted_ts:
+    stamps = [("created", batch.created_ts), ("submitted", batch.submitted_ts), ("completed", batch.completed_ts)]
+    title = "\n".join(f"{name} {format_ts(value)} UTC" for name, value in stamps if value)
+    if batch.submitted_ts is None:
+        shown = f'<span class="muted">created {format_ts(batch.created_ts)}</span>'
+    else:
         verb = "took" if batch.completed_ts else "running for"
-        lines.append(f"<b>{verb} {format_duration(batch.submitted_ts, batch.completed_ts)}</b>")
-    return "<br>".join(lines)
+        duration = format_duration(batch.submitted_ts, batch.completed_ts)
+        shown = f"started {format_ts(batch.submitted_ts)}<br><b>{verb} {duration}</b>"
+    return f'<span title="{esc(title)}">{shown}</span>'
 
 
 def batch_row(roots: Roots, overview: BatchOverview) -> str:
@@ -305,7 +316,7 @@ def batch_row(roots: Roots, overview: BatchOverview) -> str:
         f"<td>{pill(batch.status)}</td>"
         f"<td>{progress_bar(batch.job_counts, overview.finished_jobs, overview.total_jobs)}</td>"
         f"<td>{status_counts(batch.job_counts, JobStatus)}{skipped}</td>"
-        f"<td>{timings(overview)}</td><td>{recon}</td><td>{airflow_links(roots, overview)}</td></tr>"
+        f"<td class='nowrap'>{timings(overview)}</td><td>{recon}</td><td>{airflow_links(roots, overview)}</td></tr>"
     )
 
 
@@ -317,17 +328,17 @@ def batches_page(
 
     options = [(status, count) for status, count in cycle.batch_counts.items()]
     options.sort(key=lambda option: list(BatchStatus).index(BatchStatus(option[0])))
+    jobs = progress_bar({JobStatus.FINISHED: cycle.finished_jobs}, cycle.finished_jobs, cycle.total_jobs)
+    dag = link(roots.airflow_page(urls.dag_path(cycle.dag_id)), esc(cycle.dag_id), top=True)
     summary = (
-        f'<dl class="facts"><dt>Status</dt><dd>{pill(cycle.status)}</dd>'
-        f"<dt>Jobs</dt><dd>{progress_bar({JobStatus.FINISHED: cycle.finished_jobs}, cycle.finished_jobs, cycle.total_jobs)}</dd>"
-        f"<dt>Configuration</dt><dd>{esc(cycle.configuration_id)}</dd>"
-        f"<dt>Airflow</dt><dd>{link(roots.airflow_page(urls.dag_path(cycle.dag_id)), esc(cycle.dag_id), top=True)}</dd></dl>"
+        f'<dl class="facts"><dt>Status</dt><dd>{pill(cycle.status)}</dd><dt>Jobs</dt><dd>{jobs}</dd>'
+        f"<dt>Configuration</dt><dd>{esc(cycle.configuration_id)}</dd><dt>Airflow</dt><dd>{dag}</dd></dl>"
     )
     body = (
         summary
         + filter_bar("Batch status", options, selected, href)
         + table(
-            ["Batch", "Status", "Progress", "Jobs by status", "Timings (UTC)", "Recons (newest first)", "Airflow"],
+            ["Batch", "Status", "Progress", "Jobs by status", "Timing (UTC)", "Recons (newest first)", "Airflow"],
             (batch_row(roots, overview) for overview in overviews),
             "No batches match." if selected else "No batches yet: the cycle's DAG creates them.",
             css="batches",
@@ -359,13 +370,13 @@ def error_cell(row: JobRow) -> str:
 def job_row(roots: Roots, row: JobRow) -> str:
     skipped = ' <span class="tag">skipped</span>' if row.skipped else ""
     progress = "" if row.progress is None else f"{row.progress:.0f}%"
+    css = ' class="skipped"' if row.skipped else ""
     return (
-        f'<tr data-job-id="{row.job_id}" data-status="{esc(row.status)}"'
-        f"{' class="skipped"' if row.skipped else ''}>"
+        f'<tr data-job-id="{row.job_id}" data-status="{esc(row.status)}"{css}>'
         f"<td>{link(roots.page(urls.job_path(row.job_id)), f'#{row.job_id}')}</td><td>{esc(row.entity)}</td>"
         f"<td>{pill(row.status)}{skipped}</td><td class='num'>{progress}</td>"
         f"<td>{esc(row.moodys_workflow_id or '')}</td><td>{attempt_cell(roots, row)}</td>"
-        f"<td>{format_ts(row.submitted_ts)}</td><td>{format_ts(row.completed_ts)}</td>"
+        f"<td class='nowrap'>{format_ts(row.submitted_ts)}</td><td class='nowrap'>{format_ts(row.completed_ts)}</td>"
         f"<td>{format_duration(row.submitted_ts, row.completed_ts) if row.submitted_ts else ''}</td>"
         f"<td>{error_cell(row)}</td></tr>"
     )
@@ -435,7 +446,7 @@ def batch_page(roots: Roots, detail: BatchDetail, selected: Sequence[str]) -> st
 
 
 # -- one job --------------------------------------------------------------------------------------------
-def tracking_row(entry: Any) -> str:
+def tracking_row(entry: JobTracking) -> str:
     data = entry.tracking_data or {}
     progress = data.get("progress") if isinstance(data, dict) else None
     return (
