@@ -52,6 +52,10 @@ class Admin:
     def job_outcome(self, **rule: Any) -> None:
         self._post("/_sim/job-outcomes", rule)
 
+    def advance_job(self, job_id: int | str, by: float = 1) -> dict[str, Any]:
+        """Move a job ``by`` phases (ticks mode) or seconds (time mode) forward."""
+        return self._post(f"/_sim/jobs/{job_id}/advance", {"by": by})
+
     def clear_job_outcomes(self) -> None:
         self.http.delete("/_sim/job-outcomes").raise_for_status()
 

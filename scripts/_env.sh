@@ -26,3 +26,14 @@ ensure_venv() {
     echo "$wanted" > "$stamp"
   fi
 }
+
+# Headless Chromium for the dashboard's browser test (Debian's package); skipped quietly when it
+# is present or when we cannot install packages (not root) -- the test then says why it skipped.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 || [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    return 0
+  fi
+  echo "installing chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}

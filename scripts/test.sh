@@ -3,6 +3,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 ensure_postgres
 ensure_venv
+ensure_chromium
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 exec .venv/bin/pytest "$@"
