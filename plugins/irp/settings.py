@@ -36,7 +36,7 @@ class Settings:
     #: Folder of the SQL files (migrations and SQL templates).
     sql_folder: str = str(PROJECT_ROOT / "include" / "sql")
     #: Root (local path or object-storage URL) under which cycle files (CSVs) are written.
-    storage_root: str = str(PROJECT_ROOT / ".demo" / "storage")
+    storage_root: str = str(PROJECT_ROOT / "storage")
     #: Base URL of the Airflow UI, used in links sent to Teams.
     airflow_base_url: str = "http://localhost:8080"
 

@@ -107,7 +107,6 @@ CREATE INDEX idx_batch_status ON irp_batch (status);
 CREATE INDEX idx_batch_type ON irp_batch (batch_type);
 CREATE INDEX idx_batch_dag_run ON irp_batch (dag_id, run_id);
 CREATE INDEX idx_job_configuration_batch ON irp_job_configuration (batch_id);
-CREATE INDEX idx_job_configuration_configuration ON irp_job_configuration (configuration_id);
 CREATE INDEX idx_job_configuration_parent ON irp_job_configuration (parent_job_configuration_id);
 CREATE INDEX idx_job_configuration_override ON irp_job_configuration (override_job_configuration_id);
 CREATE INDEX idx_job_batch ON irp_job (batch_id);
