@@ -55,3 +55,38 @@ def test_rerun_deletes_and_runs_again(cycle):
     now = {a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")}
     assert len(now) == 9
     assert not now & first_analyses  # every analysis was deleted and created again
+
+
+def test_ask_lets_a_person_choose_which_existing_entities_to_rerun(cycle):
+    """on_existing=ask: the run waits in Airflow's human-in-the-loop form; the analyst picks one
+    analysis to delete and re-run, keeps the others, and keeps the existing groups and RDM."""
+    from irp.existing import Decision
+    from tests.support.hitl import human_answers
+
+    assert cycle.run().state == "success"
+    analyses = jobs_by_name(cycle, "Analysis", "Analysis Name")
+    (caeq,) = analyses["CAEQ"]
+    (mwst,) = analyses["MWST_High_Frq"]
+    reopened = {name: jobs.resubmit_job(job.id, store=cycle.store) for name, job in (("CAEQ", caeq), ("MWST", mwst))}
+    caeq_entity = f"{jobs.get_job_config(caeq.id, store=cycle.store).job_configuration_data['Database']}/CAEQ"
+
+    def answer(task_id, detail):
+        if task_id == "analysis.ask_existing":
+            return [Decision.RERUN_SELECTED.value], {"rerun": [caeq_entity]}
+        return [Decision.KEEP.value], {}
+
+    with human_answers(cycle.dag_id, answer) as person:
+        run = cycle.run(on_existing="ask")
+    assert person.errors == []
+    assert [task for task, _, _ in person.answered] == [
+        "analysis.ask_existing", "grouping.ask_existing", "grouping_rollup.ask_existing", "export_to_rdm.ask_existing",
+    ]  # fmt: skip
+    assert run.state == "success"
+    assert jobs.read_job(reopened["CAEQ"], store=cycle.store).status is JobStatus.FINISHED  # re-run
+    kept = jobs.read_job(reopened["MWST"], store=cycle.store)
+    assert kept.skipped
+    assert kept.status is JobStatus.INITIATED
+    model = moodys_jobs(cycle, "model")
+    assert len([j for j in model if j["name"] == "CAEQ"]) == 2
+    assert len([j for j in model if j["name"] == "MWST_High_Frq"]) == 1
+    assert batch_of(cycle, "Analysis").status is BatchStatus.COMPLETED
