@@ -18,8 +18,7 @@ def moodys_hook(cycle_name: str, settings: Settings) -> MoodysHook:
     from irp.moodys.hook import MoodysHook
     from irp.runners.data_extraction import cycle_data_folder
 
-    data = cycle_data_folder(settings.storage_root, cycle_name)
-    return MoodysHook(settings.moodys_conn_id, data_directory=Path(data.path))
+    return MoodysHook(settings.moodys_conn_id, data_directory=cycle_data_folder(settings.storage_root, cycle_name))
 
 
 def job_backend(batch_type: BatchType, cycle_name: str, settings: Settings) -> JobBackend:

@@ -28,6 +28,7 @@ from irp.moodys.transport import AsyncMoodysClient, MoodysClient
 
 if TYPE_CHECKING:
     import requests
+    from airflow.sdk import ObjectStoragePath
 
 #: Data Bridge deletes take seconds to minutes; they are polled, not deferred.
 DATABRIDGE_POLL_SECONDS = 2.0
@@ -40,7 +41,8 @@ class MoodysHook(HttpHook):
     :param moodys_conn_id: the connection (default ``[irp] moodys_conn_id``, i.e. ``moodys_default``).
     :param retry_policy: retries of 429/5xx/transport errors and 409 waits.
     :param data_directory: folder of MRI import CSVs when a job configuration has no
-        ``data_directory`` key and names files relatively.
+        ``data_directory`` key and names files relatively: a local path, or an
+        ``ObjectStoragePath`` (any object store Airflow can read).
     :param databridge_poll_seconds: pause between two status reads of a Data Bridge delete.
     """
 
@@ -53,7 +55,7 @@ class MoodysHook(HttpHook):
         self,
         moodys_conn_id: str | None = None,
         retry_policy: RetryPolicy | None = None,
-        data_directory: str | Path | None = None,
+        data_directory: str | Path | ObjectStoragePath | None = None,
         databridge_poll_seconds: float = DATABRIDGE_POLL_SECONDS,
     ) -> None:
         if moodys_conn_id is None:
@@ -63,7 +65,7 @@ class MoodysHook(HttpHook):
         super().__init__(method="GET", http_conn_id=moodys_conn_id)
         self.moodys_conn_id = moodys_conn_id
         self.retry_policy = retry_policy or RetryPolicy()
-        self.data_directory = Path(data_directory) if data_directory else None
+        self.data_directory = Path(data_directory) if isinstance(data_directory, str) else data_directory
         self.databridge_poll_seconds = databridge_poll_seconds
         self._client: MoodysClient | None = None
         self._async_client: AsyncMoodysClient | None = None
@@ -131,15 +133,16 @@ class MoodysHook(HttpHook):
             return False, str(error)
         return True, "Connection to Moody's succeeded"
 
-    def resolve_file(self, config: Mapping[str, Any], name: str) -> Path:
-        """Path of an import file named in a job configuration."""
+    def resolve_file(self, config: Mapping[str, Any], name: str) -> Path | ObjectStoragePath:
+        """Path of an import file named in a job configuration (local or in an object store)."""
         path = Path(name)
         if path.is_absolute():
             return path
-        directory = config.get(jobs.DATA_DIRECTORY_KEY) or self.data_directory
-        if not directory:
+        configured = config.get(jobs.DATA_DIRECTORY_KEY)
+        directory = Path(configured) if configured else self.data_directory
+        if directory is None:
             raise ValueError(f"no '{jobs.DATA_DIRECTORY_KEY}' in the job configuration and no default set")
-        return Path(directory) / path
+        return directory / name
 
     # -- JobBackend ------------------------------------------------------------------------------
     def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:

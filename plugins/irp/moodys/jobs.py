@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irp.configuration.jobs import JobField
 from irp.configuration.schema import (
@@ -54,6 +54,9 @@ MRI_DELIMITER = "TAB"
 DATA_DIRECTORY_KEY = "data_directory"
 ACCEPTED = "ACCEPTED"
 COMPLETED = "COMPLETED"
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
 
 
 SAFE_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -168,7 +171,8 @@ def _number(config: Mapping[str, Any], key: str, default: float = 0.0) -> float:
     return default if value is None or value == "" else float(value)
 
 
-FileResolver = Callable[[Mapping[str, Any], str], Path]
+#: Finds an import file named in a job configuration: a local path or an ``ObjectStoragePath``.
+FileResolver = Callable[[Mapping[str, Any], str], "Path | ObjectStoragePath"]
 
 
 @dataclass

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from irp.moodys.errors import MoodysProtocolError
@@ -35,6 +35,9 @@ CONTENT_TYPES = {
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 SIGNING_ALGORITHM = "AWS4-HMAC-SHA256"
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def sigv4_headers(detail: UploadDetail, content: bytes, content_type: str, now: 
     return headers
 
 
-def upload_file(client: MoodysClient, detail: UploadDetail, path: Path) -> None:
+def upload_file(client: MoodysClient, detail: UploadDetail, path: Path | ObjectStoragePath) -> None:
     """PUT ``path`` to the folder slot ``detail`` (signed for S3, plain otherwise)."""
     content = path.read_bytes()
     content_type = content_type_for(path)
