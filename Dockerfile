@@ -13,4 +13,5 @@ COPY --chown=airflow:root include/ /opt/airflow/include/
 ENV PYTHONPATH=/opt/airflow/plugins \
     AIRFLOW__IRP__SQL_FOLDER=/opt/airflow/include/sql \
     AIRFLOW__IRP__CYCLES_FOLDER=/opt/airflow/include/cycles \
-    AIRFLOW__IRP__STORAGE_ROOT=/opt/airflow/storage
+    AIRFLOW__IRP__STORAGE_ROOT=/opt/airflow/storage \
+    AIRFLOW__CORE__MAX_MAP_LENGTH=20000

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from irp.cycle_dag import broken_declaration_dag, build_cycle_dag
-from irp.cycles import load_declarations
+from irp.cycle_dag import build_cycle_dags
 from irp.settings import Settings
 
-_declarations, _errors = load_declarations(Path(Settings.load().cycles_folder))
-for _dag in [*map(build_cycle_dag, _declarations), *map(broken_declaration_dag, _errors)]:
+for _dag in build_cycle_dags(Path(Settings.load().cycles_folder)):
     globals()[_dag.dag_id] = _dag

@@ -18,6 +18,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__IRP__STORE_SCHEMA=irp_demo
 export AIRFLOW__IRP__STORAGE_ROOT="$DEMO/storage"
 export AIRFLOW__IRP__POLL_INTERVAL=1
+export AIRFLOW__CORE__MAX_MAP_LENGTH=20000  # mapped job tasks per batch (Airflow's default is 1024)
 PG='{"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "postgres"}'
 export AIRFLOW_CONN_IRP_POSTGRES="$PG" AIRFLOW_CONN_SOURCE_SQL="$PG" AIRFLOW_CONN_DATABRIDGE="$PG"
 export AIRFLOW_CONN_MOODYS_DEFAULT="{\"conn_type\": \"http\", \"host\": \"http://127.0.0.1:$SIM_PORT\", \"password\": \"sim-key\", \"extra\": {\"resource_group_id\": \"rg-demo\"}}"

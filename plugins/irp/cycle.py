@@ -18,7 +18,7 @@ class CycleError(IrpError):
 
 def validate_cycle_name(name: object) -> str:
     """Cycle names become DAG ids and folder names: 3-255 of ``A-Z a-z 0-9 _ -``."""
-    if not isinstance(name, str) or not CYCLE_NAME.match(name):
+    if not isinstance(name, str) or not CYCLE_NAME.fullmatch(name):
         raise CycleError(f"Invalid cycle name {name!r}: use 3 to 255 characters among A-Z a-z 0-9 _ -")
     return name
 

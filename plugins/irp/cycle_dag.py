@@ -14,6 +14,7 @@ Building the DAG reads only the cycle's declaration: no database, network or wor
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, Param, TaskGroup, task, task_group
@@ -21,7 +22,14 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from irp.assets import cycle_asset
 from irp.constants import BatchStatus, BatchType
-from irp.cycles import DAG_ID_PREFIX, BatchTypeSettings, CycleDeclaration, DeclarationError, OnExisting
+from irp.cycles import (
+    DAG_ID_PREFIX,
+    BatchTypeSettings,
+    CycleDeclaration,
+    DeclarationError,
+    OnExisting,
+    load_declarations,
+)
 from irp.existing import POLICIES, Decision
 from irp.labels import job_label
 from irp.notifications.teams import CardAction
@@ -100,7 +108,6 @@ def _validate(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str,
     batch_id = _batch_id(batch_ids, batch_type)
     ti = context["ti"]
     step = BatchStep(ti.dag_id, ti.run_id, batch_type.slug)
-    batches.update_batch_step(batch_id, step)
     messages = []
     if batch_type is not BatchType.DATA_EXTRACTION:
         messages = batches.validate_batch(batch_id, entity_validator(cycle_name, settings))
@@ -121,6 +128,7 @@ def _validate(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str,
             settings.teams_conn_id,
         )
         raise AirflowFailException(f"{batch_type} batch {batch_id} failed entity validation:\n{text}")
+    # Attached to this run only now: recon trusts a batch that this run's validation passed.
     batches.activate_batch(batch_id, step=step)
     return batch_id
 
@@ -170,16 +178,15 @@ def _apply_existing(batch_id: int, existing: list[dict[str, Any]], cycle_name: s
 def _list_jobs(batch_id: int, batch_type: BatchType, seed: bool = False) -> list[dict[str, Any]]:
     """The batch's live jobs, as the mapped tasks' input. Export to RDM: the seed job apart."""
     from irp import batch as batches
-    from irp import job as jobs
 
     batch_type = BatchType.parse(batch_type)
-    listed = []
-    for job in batches.get_batch_jobs(batch_id, skipped=False):
-        data = jobs.get_job_config(job.id).job_configuration_data
-        if batch_type is BatchType.EXPORT_TO_RDM and bool(data.get("is_seed_job")) != seed:
-            continue
-        listed.append({"job_id": job.id, "label": job_label(batch_type, job.id, data)})
-    return listed
+    configs = {c.id: c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id)}
+    return [
+        {"job_id": job.id, "label": job_label(batch_type, job.id, configs[job.job_configuration_id])}
+        for job in batches.get_batch_jobs(batch_id, skipped=False)
+        if batch_type is not BatchType.EXPORT_TO_RDM
+        or bool(configs[job.job_configuration_id].get("is_seed_job")) == seed
+    ]
 
 
 def _seed_job(batch_id: int) -> dict[str, Any]:
@@ -189,33 +196,48 @@ def _seed_job(batch_id: int) -> dict[str, Any]:
     return seeds[0]
 
 
+def _refresh_untracked(batch_id: int, batch_type: BatchType, cycle_name: str) -> None:
+    """Poll Moody's once for jobs still in flight although no task follows them any more (a wait
+    that timed out or was stopped by a person), so recon sees what Moody's says now."""
+    from irp import batch as batches
+    from irp import job as jobs
+    from irp.backends import job_backend
+
+    in_flight = [j for j in batches.get_batch_jobs(batch_id, skipped=False) if j.status.in_progress and j.submitted]
+    if batch_type.synchronous or not in_flight:
+        return
+    backend = job_backend(batch_type, cycle_name, Settings.load())
+    for job in in_flight:
+        try:
+            jobs.track_job_status(job.id, backend)
+        except jobs.JobError as exc:  # recon goes on with what the store knows
+            print(f"warning: could not refresh job {job.id}: {exc}")
+
+
 def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **context: Any) -> str:
-    """Reconcile the batch; notify Teams when it changed to FAILED/ERROR/CANCELLED."""
+    """Reconcile the batch; notify Teams when it changed to FAILED/ERROR/CANCELLED or stalled."""
     from irp import batch as batches
     from irp.notifications.teams import BatchOutcome, batch_message, send
 
     batch_type = BatchType.parse(batch_type)
     batch_id = _batch_id(batch_ids, batch_type)
-    if batches.read_batch(batch_id).status is BatchStatus.INITIATED:
+    ti = context["ti"]
+    if batches.read_batch(batch_id).run_id != ti.run_id:
         raise AirflowFailException(
-            f"{batch_type} batch {batch_id} was not started: its validation or an earlier batch type failed"
+            f"{batch_type} batch {batch_id} was not started in this run: its validation or an earlier batch type failed"
         )
+    _refresh_untracked(batch_id, batch_type, cycle_name)
     result = batches.recon_batch(batch_id)
     summary = result.summary
-    print(
-        f"{batch_type} batch {batch_id}: {result.previous_status} -> {result.status}; jobs {summary.job_status_counts}"
-    )
-    if result.changed and result.status.needs_attention:
+    print(f"{batch_type} batch {batch_id}: {result.previous_status} -> {result.status}")
+    print(f"jobs by status: {summary.job_status_counts}")
+    stalled = result.status is BatchStatus.ACTIVE  # every task is done, yet jobs are still in flight
+    if (result.changed and result.status.needs_attention) or stalled:
         settings = Settings.load()
-        ti = context["ti"]
         outcome = BatchOutcome(
-            cycle_name,
-            batch_type.value,
-            batch_id,
-            result.status,
-            summary.job_status_counts,
+            cycle_name, batch_type.value, batch_id, result.status, summary.job_status_counts,
             links=_links(settings, ti, cycle_name, batch_id),
-        )
+        )  # fmt: skip
         send(batch_message(outcome), settings.teams_conn_id)
     if result.status is not BatchStatus.COMPLETED:
         raise AirflowFailException(
@@ -359,3 +381,16 @@ def broken_declaration_dag(error: DeclarationError) -> DAG:
     ) as dag:
         task(_report_broken, task_id="report_error", retries=0)(error.message)
     return dag
+
+
+def build_cycle_dags(folder: Path) -> list[DAG]:
+    """Every cycle's DAG; a declaration that cannot be read or built yields a broken-cycle DAG
+    instead, so one bad file never hides the other cycles."""
+    declarations, errors = load_declarations(folder)
+    dags = []
+    for declaration in declarations:
+        try:
+            dags.append(build_cycle_dag(declaration))
+        except Exception as exc:  # an invalid setting Airflow itself refused
+            errors.append(DeclarationError(declaration.source, f"{declaration.source}: {exc}"))
+    return dags + [broken_declaration_dag(error) for error in errors]

@@ -54,8 +54,10 @@ class BatchTypeSettings:
             )
         except (TypeError, ValueError) as exc:
             raise CycleError(f"{where}: {exc}") from None
-        if settings.retries < 0 or (settings.poll_interval is not None and settings.poll_interval <= 0):
-            raise CycleError(f"{where}: retries must be >= 0 and poll_interval > 0")
+        if settings.retries < 0 or settings.retry_delay.total_seconds() < 0:
+            raise CycleError(f"{where}: retries and retry_delay_seconds must be >= 0")
+        if (settings.poll_interval is not None and settings.poll_interval <= 0) or settings.timeout <= timedelta(0):
+            raise CycleError(f"{where}: poll_interval and timeout_hours must be > 0")
         return settings
 
 
@@ -78,6 +80,13 @@ class CycleDeclaration:
         return self.batch_types.get(batch_type) or BatchTypeSettings()
 
 
+def _valid_schedule(schedule: str) -> bool:
+    from croniter import croniter
+
+    return schedule in _PRESETS or croniter.is_valid(schedule)
+
+
+_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly"}
 _KEYS = {"name", "workbook", "schedule", "description", "on_existing", "tags", "batch_types"}
 
 
@@ -98,7 +107,7 @@ def parse_declaration(raw: Any, source: Path) -> CycleDeclaration:
     except (CycleError, ValueError) as exc:
         raise CycleError(f"{where}: {exc}") from None
     schedule = raw.get("schedule")
-    if schedule is not None and not isinstance(schedule, str):
+    if schedule is not None and (not isinstance(schedule, str) or not _valid_schedule(schedule)):
         raise CycleError(f"{where}: 'schedule' must be a cron expression, a preset like '@daily', or null")
     batch_types: dict[BatchType, BatchTypeSettings] = {}
     for key, value in (raw.get("batch_types") or {}).items():

@@ -78,12 +78,19 @@ class ExistingJob:
 
 
 def find_existing(batch_id: int, validator: EntityValidator, *, store: Store | None = None) -> list[ExistingJob]:
-    """Live jobs of the batch whose entity already exists in Moody's."""
+    """Jobs still to run (not skipped, not FINISHED) whose entity already exists in Moody's.
+
+    What a FINISHED job of the batch created is its own work, not an entity in the way.
+    """
     batch = batches.read_batch(batch_id, store=store)
     policy = POLICIES.get(batch.batch_type)
     if policy is None:
         return []
-    live = batches.get_batch_jobs(batch_id, skipped=False, store=store)
+    live = [
+        job
+        for job in batches.get_batch_jobs(batch_id, skipped=False, store=store)
+        if job.status is not JobStatus.FINISHED
+    ]
     configs = {job.id: jobs.get_job_config(job.id, store=store).job_configuration_data for job in live}
     if not configs:
         return []
@@ -107,8 +114,6 @@ def keep(existing: Sequence[ExistingJob], *, store: Store | None = None) -> None
     """Keep the entities: skip their jobs and configurations, so recon leaves them out."""
     for item in existing:
         job = jobs.read_job(item.job_id, store=store)
-        if job.status is JobStatus.FINISHED:
-            continue  # a job that created it already fulfils its configuration
         jobs.skip_job(job.id, store=store)
         jobs.skip_job_configuration(job.job_configuration_id, f"{KEPT_REASON}: {item.entity}", store=store)
 
@@ -130,6 +135,6 @@ def rerun(
         return errors
     for item in existing:
         job: Job = jobs.read_job(item.job_id, store=store)
-        if job.status is not JobStatus.INITIATED and not job.skipped:
+        if job.status.terminal:  # FAILED/CANCELLED/ERROR: a new job; INITIATED ones just run
             jobs.resubmit_job(job.id, store=store)
     return []

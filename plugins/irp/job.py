@@ -23,6 +23,8 @@ from irp.store import Store, resolve
 
 _JOB_COLUMNS = columns(Job)
 _LOCK_NAMESPACE_SUBMIT = 0x1AA
+#: In flight and not being cancelled: replacing such a job would leave its Moody's job untracked.
+_RUNNING = frozenset({JobStatus.SUBMITTED, JobStatus.QUEUED, JobStatus.PENDING, JobStatus.RUNNING})
 
 
 class JobSkipped(JobError):
@@ -357,6 +359,9 @@ def resubmit_job(
         raise JobError("override_reason is required when providing job_configuration_data")
     store = resolve(store)
     with store.transaction() as cursor:
+        # The submission lock first, as submit_job takes it: a job is never replaced while it is
+        # being sent to Moody's.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE_SUBMIT, job_id))
         cursor.execute("SELECT batch_id FROM irp_job WHERE id = %s", (job_id,))
         row = cursor.fetchone()
         if row is None:
@@ -370,6 +375,11 @@ def resubmit_job(
             raise JobError(f"Job {job_id} was already resubmitted as job {child['id']}")
         if original.skipped:
             raise JobError(f"Job {job_id} is skipped and cannot be resubmitted")
+        if original.submitted and original.status in _RUNNING:
+            raise JobError(
+                f"Job {job_id} is {original.status} in Moody's (workflow {original.moodys_workflow_id}); "
+                "cancel it before resubmitting"
+            )
         configuration_id = original.job_configuration_id
         if job_configuration_data:
             cursor.execute(

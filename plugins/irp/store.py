@@ -29,7 +29,7 @@ Connector = Callable[[], "psycopg.Connection[Any]"]
 
 def validate_schema_name(schema: str) -> str:
     """Schema names reach SQL as identifiers: accept plain lower-case names only."""
-    if not isinstance(schema, str) or not _SCHEMA_NAME.match(schema):
+    if not isinstance(schema, str) or not _SCHEMA_NAME.fullmatch(schema):
         raise StoreError(f"Invalid store schema {schema!r}: use lower-case letters, digits and '_'.")
     return schema
 

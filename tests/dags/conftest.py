@@ -67,12 +67,16 @@ class CycleHarness:
     def dag_id(self) -> str:
         return f"irp_cycle__{self.name}"
 
-    def declare(self, workbook: Path = SAMPLE_WORKBOOK, **extra: Any) -> None:
+    def declare(
+        self, workbook: Path = SAMPLE_WORKBOOK, batch_types: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
+        """Write the cycle file: quick polls and retries for every batch type, ``batch_types`` on top."""
+        quick = {"poll_interval": 0.1, "retries": 1, "retry_delay_seconds": 0.5}
         self.declaration = {
             "name": self.name,
             "workbook": str(workbook),
             "on_existing": "rerun",
-            "batch_types": {bt: {"poll_interval": 0.1, "retries": 1, "retry_delay_seconds": 0.5} for bt in _ALL_TYPES},
+            "batch_types": {bt: {**quick, **(batch_types or {}).get(bt, {})} for bt in _ALL_TYPES},
             **extra,
         }
         (self.folder / f"{self.name}.yaml").write_text(yaml.safe_dump(self.declaration))

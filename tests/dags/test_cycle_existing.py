@@ -7,6 +7,7 @@ from irp import job as jobs
 from irp.constants import BatchStatus, JobStatus
 from irp.existing import KEPT_REASON
 from irp.reports import cycle_batches
+from tests.support.airflow_runs import task_states
 
 
 def batch_of(cycle, batch_type):
@@ -41,20 +42,44 @@ def test_skip_keeps_existing_analyses_and_completes(cycle):
 
 
 def test_rerun_deletes_and_runs_again(cycle):
+    """Jobs still to run whose analysis exists: the analysis is deleted and the job runs; what the
+    cycle already finished is its own work and is left alone."""
     assert cycle.run().state == "success"
-    first_analyses = {a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")}
+    analyses = jobs_by_name(cycle, "Analysis", "Analysis Name")
+    reopened = {name: jobs.resubmit_job(analyses[name][0].id, store=cycle.store) for name in ("CAEQ", "MWST_Low_Frq")}
+    before = {
+        a["analysisName"]: a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")
+    }
     run = cycle.run(on_existing="rerun")
     assert run.state == "success"
     assert {b.status for b in cycle_batches(cycle.name, store=cycle.store)} == {BatchStatus.COMPLETED}
-    analyses = jobs_by_name(cycle, "Analysis", "Analysis Name")
-    assert len(analyses) == 9
-    for chain in analyses.values():  # each analysis: the first job replaced by a FINISHED re-run
-        assert [(j.skipped, j.status) for j in chain] == [(True, JobStatus.FINISHED), (False, JobStatus.FINISHED)]
-        assert chain[1].parent_job_id == chain[0].id
-    assert len(moodys_jobs(cycle, "model")) == 18
-    now = {a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")}
-    assert len(now) == 9
-    assert not now & first_analyses  # every analysis was deleted and created again
+    for job_id in reopened.values():
+        assert jobs.read_job(job_id, store=cycle.store).status is JobStatus.FINISHED
+    after = {
+        a["analysisName"]: a["analysisId"] for a in cycle.simulator.admin.state()["analyses"] if not a.get("isGroup")
+    }
+    assert set(after) == set(before)
+    assert {name for name in before if before[name] != after[name]} == set(reopened)  # deleted and created again
+    assert len(moodys_jobs(cycle, "model")) == 9 + len(reopened)
+    assert len(moodys_jobs(cycle, "export")) == 15  # the finished export was not redone
+
+
+def test_a_rerun_that_fails_stops_at_the_failed_batch(cycle):
+    """A second run of a cycle whose Analysis fails: later batch types are not reconciled as done
+    from the first run's jobs, and the run fails."""
+    assert cycle.run().state == "success"
+    (caeq,) = jobs_by_name(cycle, "Analysis", "Analysis Name")["CAEQ"]
+    jobs.resubmit_job(caeq.id, store=cycle.store)
+    cycle.simulator.admin.job_outcome(kind="model", nameRegex="^CAEQ$", outcome="FAILED")
+    run = cycle.run(on_existing="rerun")
+    assert run.state == "failed"
+    states = task_states(run)
+    assert states[("analysis.recon", -1)] == "failed"
+    assert states[("grouping.validate", -1)] == "upstream_failed"
+    assert states[("grouping.recon", -1)] == "failed"  # "not started in this run"
+    assert states[("export_to_rdm.recon", -1)] == "failed"
+    assert batch_of(cycle, "Analysis").status is BatchStatus.FAILED
+    assert len(moodys_jobs(cycle, "export")) == 15  # nothing exported again
 
 
 def test_ask_lets_a_person_choose_which_existing_entities_to_rerun(cycle):
@@ -78,9 +103,8 @@ def test_ask_lets_a_person_choose_which_existing_entities_to_rerun(cycle):
     with human_answers(cycle.dag_id, answer) as person:
         run = cycle.run(on_existing="ask")
     assert person.errors == []
-    assert [task for task, _, _ in person.answered] == [
-        "analysis.ask_existing", "grouping.ask_existing", "grouping_rollup.ask_existing", "export_to_rdm.ask_existing",
-    ]  # fmt: skip
+    # Only Analysis has jobs to run whose entities exist; finished groups and the RDM are the cycle's own.
+    assert [task for task, _, _ in person.answered] == ["analysis.ask_existing"]
     assert run.state == "success"
     assert jobs.read_job(reopened["CAEQ"], store=cycle.store).status is JobStatus.FINISHED  # re-run
     kept = jobs.read_job(reopened["MWST"], store=cycle.store)

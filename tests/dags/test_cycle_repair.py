@@ -83,3 +83,25 @@ def test_task_retry_after_a_lost_submission_answer_reattaches(cycle):
     assert len(store_jobs) == 9  # re-attached: no replacement job either
     assert {(j.status, j.skipped, j.parent_job_id) for j in store_jobs} == {(JobStatus.FINISHED, False, None)}
     assert len({j.moodys_workflow_id for j in store_jobs}) == 9
+
+
+def test_a_job_that_never_ends_times_out_is_cancelled_and_a_clear_resubmits_it(cycle):
+    """The trigger owns the deadline: the Moody's job is cancelled, the batch reported, and one
+    clear of the wait resubmits it."""
+    cycle.declare(batch_types={"Analysis": {"poll_interval": 0.2, "retries": 0, "timeout_hours": 0.001}})
+    cycle.simulator.admin.job_outcome(kind="model", nameRegex="^CAEQ$", outcome="STALL")
+    run = cycle.run()
+    assert run.state == "failed"
+    stalled = analysis_job(cycle, "CAEQ")
+    assert stalled.status in (JobStatus.CANCEL_REQUESTED, JobStatus.CANCELLING, JobStatus.CANCELLED)
+    assert statuses(cycle)["Analysis"].status in (BatchStatus.ACTIVE, BatchStatus.CANCELLED)
+    (title,) = cycle.teams.titles()
+    assert title.endswith("Analysis")
+    assert "Stalled" in title or "Cancelled" in title
+
+    cycle.simulator.admin.clear_job_outcomes()
+    run = clear_and_resume(cycle.dag(), run, lambda ti: ti.state in ("failed", "upstream_failed"))
+    assert run.state == "success", {k: v for k, v in task_states(run).items() if v not in ("success", "skipped")}
+    assert jobs.read_job(stalled.id, store=cycle.store).skipped
+    assert jobs.latest_job(stalled.id, store=cycle.store).status is JobStatus.FINISHED
+    assert [j["status"] for j in model_jobs(cycle, "CAEQ")][-1] == "FINISHED"

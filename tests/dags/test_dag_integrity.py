@@ -87,8 +87,20 @@ def test_a_broken_cycle_file_becomes_a_failing_dag_and_spares_the_others(cycles_
         ({"name": "2026-Q1"}, "'workbook' is required"),
         ({"name": "2026-Q1", "workbook": "w", "on_existing": "maybe"}, "'maybe' is not a valid OnExisting"),
         ({"name": "2026-Q1", "workbook": "w", "batch_types": {"Analysys": {}}}, "Unknown batch_type 'Analysys'"),
-        ({"name": "2026-Q1", "workbook": "w", "batch_types": {"Analysis": {"retries": -1}}}, "retries must be >= 0"),
+        (
+            {"name": "2026-Q1", "workbook": "w", "batch_types": {"Analysis": {"retries": -1}}},
+            "retries and retry_delay_seconds must be >= 0",
+        ),
         ({"name": "2026-Q1", "workbook": "w", "schedule": 5}, "'schedule' must be a cron expression"),
+        ({"name": "2026-Q1", "workbook": "w", "schedule": "every tuesday"}, "'schedule' must be a cron expression"),
+        (
+            {"name": "2026-Q1", "workbook": "w", "batch_types": {"GeoHaz": {"timeout_hours": 0}}},
+            "timeout_hours must be > 0",
+        ),
+        (
+            {"name": "2026-Q1", "workbook": "w", "batch_types": {"GeoHaz": {"timeout_hours": -1}}},
+            "timeout_hours must be > 0",
+        ),
     ],
 )
 def test_declaration_errors_name_the_file_and_key(tmp_path, body, message):

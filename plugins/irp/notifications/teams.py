@@ -111,9 +111,10 @@ class BatchOutcome:
 
 
 def batch_message(outcome: BatchOutcome) -> TeamsMessage:
-    """Title and body of the framework's batch notification, with Airflow links."""
-    cancelled = outcome.status is BatchStatus.CANCELLED
-    verb = "Cancelled" if cancelled else "Failed"
+    """Title and body of the framework's batch notification, with Airflow links. An ACTIVE batch
+    here is stalled: its tasks are done while Moody's jobs are still in flight (cancelling)."""
+    warning = outcome.status in (BatchStatus.CANCELLED, BatchStatus.ACTIVE)
+    verb = {BatchStatus.CANCELLED: "Cancelled", BatchStatus.ACTIVE: "Stalled"}.get(outcome.status, "Failed")
     counted = {k: v for k, v in outcome.job_counts.items() if k != "SKIPPED"}
     lines = [
         f"**Cycle:** {outcome.cycle_name}",
@@ -129,7 +130,7 @@ def batch_message(outcome: BatchOutcome) -> TeamsMessage:
     return TeamsMessage(
         title=f"[{outcome.cycle_name}] Batch {verb}: {outcome.batch_type}",
         text="\n".join(lines),
-        style=CardStyle.WARNING if cancelled else CardStyle.ATTENTION,
+        style=CardStyle.WARNING if warning else CardStyle.ATTENTION,
         actions=tuple(outcome.links),
     )
 

@@ -78,11 +78,11 @@ class SubmitJobOperator(JobTaskMixin, BaseOperator):
     def execute(self, context: Any) -> int:
         from irp import job as jobs
         from irp.backends import job_backend
-        from irp.resubmission import RESUBMITTABLE, is_fresh_attempt, job_to_run
+        from irp.resubmission import RESUBMITTABLE, job_to_run
         from irp.settings import Settings
 
-        fresh = is_fresh_attempt(context["ti"], self.retries)
-        job = job_to_run(self.original_job_id, fresh=fresh)
+        backend = job_backend(BatchType.parse(self.batch_type), self.cycle_name, Settings.load())
+        job = job_to_run(self.original_job_id, context, retries=self.retries, backend=backend)
         self.publish(context, job)
         if job.status is JobStatus.FINISHED:
             self.log.info("Job %s already FINISHED: nothing to submit", job.id)
@@ -92,8 +92,6 @@ class SubmitJobOperator(JobTaskMixin, BaseOperator):
                 raise self.failed(job)
             self.log.info("Job %s is already submitted (%s): re-attaching", job.id, job.moodys_workflow_id)
             return job.id
-        batch_type = BatchType.parse(self.batch_type)
-        backend = job_backend(batch_type, self.cycle_name, Settings.load())
         try:
             job = jobs.submit_job(job.id, backend)
         except jobs.JobSkipped as exc:

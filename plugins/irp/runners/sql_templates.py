@@ -22,7 +22,7 @@ FETCH_SIZE = 5_000
 def safe_name(value: object, what: str) -> str:
     """A workbook value used to choose a file: letters, digits, ``_ . -`` only, no path."""
     text = str(value) if value is not None else ""
-    if not SAFE_NAME.match(text) or ".." in text:
+    if not SAFE_NAME.fullmatch(text) or ".." in text:
         raise JobError(f"{what} {value!r} cannot name a SQL template: use letters, digits, '_', '.', '-'")
     return text
 

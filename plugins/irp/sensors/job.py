@@ -82,9 +82,9 @@ class MoodysJobSensor(JobTaskMixin, BaseSensorOperator):
 
     def execute(self, context: Any) -> int | None:
         from irp import job as jobs
-        from irp.resubmission import is_fresh_attempt, job_to_run
+        from irp.resubmission import job_to_run
 
-        job = job_to_run(self.original_job_id, fresh=is_fresh_attempt(context["ti"], self.retries))
+        job = job_to_run(self.original_job_id, context, retries=self.retries, backend=self._backend())
         if not job.submitted and job.status is JobStatus.INITIATED:
             # Cleared on its own after a failure: the resubmitted job still has to be sent.
             try:
