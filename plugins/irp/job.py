@@ -1,9 +1,9 @@
 """Job operations: read, skip, submit, track and resubmit jobs.
 
 Locking order is always batch row, then job row, so job updates and recon never deadlock.
-Submission holds a per-job advisory lock across the Moody's call instead of a row lock: two
-submitters of one job serialize (the second sees the first's workflow id) while recon of the
-batch goes on.
+Submission holds a per-job advisory lock (session-level, no open transaction) across the Moody's
+call instead of a row lock: two submitters of one job serialize (the second sees the first's
+workflow id), resubmission waits for it, and recon of the batch goes on.
 """
 
 from __future__ import annotations
@@ -252,8 +252,8 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
     store = resolve(store)
     batch_type = batch_type_of(job_id, store=store)
     failure: JobError | None = None
-    with store.transaction() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCK_NAMESPACE_SUBMIT, job_id))
+    # One submitter per job; the lock is held across the Moody's call but no transaction is.
+    with store.advisory_lock(_LOCK_NAMESPACE_SUBMIT, job_id):
         job = read_job(job_id, store=store)
         if job.skipped:
             raise JobError(f"Job {job_id} is skipped; resubmit it or its replacement instead")
@@ -264,19 +264,22 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
         try:
             result = backend.submit_job(batch_type, job_id, data)
         except Exception as exc:
-            row = _lock_job(cursor, job_id)
-            _set_status(cursor, row, JobStatus.ERROR, None)
-            cursor.execute(
-                "UPDATE irp_job SET last_error = %s, submission_request = %s, submission_response = %s WHERE id = %s",
-                (str(exc), Jsonb(request), Jsonb(_error_response(exc)), job_id),
-            )
+            with store.transaction() as cursor:
+                row = _lock_job(cursor, job_id)
+                _set_status(cursor, row, JobStatus.ERROR, None)
+                cursor.execute(
+                    "UPDATE irp_job SET last_error = %s, submission_request = %s, submission_response = %s"
+                    " WHERE id = %s",
+                    (str(exc), Jsonb(request), Jsonb(_error_response(exc)), job_id),
+                )
             failure = JobError(f"Job submission failed: {exc}")
             failure.__cause__ = exc
         else:
-            if result.skipped_reason is not None:
-                failure = _record_skip(cursor, job, result)
-            else:
-                _record_submission(cursor, job_id, batch_type, request, result)
+            with store.transaction() as cursor:
+                if result.skipped_reason is not None:
+                    failure = _record_skip(cursor, job, result)
+                else:
+                    _record_submission(cursor, job_id, batch_type, request, result)
     if failure is not None:
         raise failure
     return read_job(job_id, store=store)

@@ -96,6 +96,22 @@ class Store:
         with conn.transaction(), conn.cursor(row_factory=dict_row) as cursor:
             yield cursor
 
+    @contextmanager
+    def advisory_lock(self, namespace: int, key: int) -> Iterator[None]:
+        """Hold a session-level advisory lock, outside any transaction, until the block ends.
+
+        For work that waits on the network (a Moody's call): no transaction stays open meanwhile,
+        and a crashed process releases the lock with its connection. Transactions taking
+        ``pg_advisory_xact_lock(namespace, key)`` wait for it.
+        """
+        conn = self._connection()
+        conn.execute("SELECT pg_advisory_lock(%s, %s)", (namespace, key))
+        try:
+            yield
+        finally:
+            if not conn.closed and not conn.broken:
+                conn.execute("SELECT pg_advisory_unlock(%s, %s)", (namespace, key))
+
     def lock_batch(self, cursor: psycopg.Cursor[Any], batch_id: int, *, exclusive: bool) -> bool:
         """Lock a batch row for the rest of the transaction; False when it does not exist.
 

@@ -3,6 +3,10 @@ through the real hook and the simulator over a socket."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+import psycopg
 import pytest
 
 from irp import batch as batches
@@ -10,6 +14,7 @@ from irp import job as jobs
 from irp.constants import BatchStatus, BatchType, JobStatus
 from irp.exceptions import JobError
 from moodys.cycle import EDM, METADATA
+from tests.conftest import PG_DSN
 from tests.store.conftest import insert_configuration
 
 EDM_CREATION = BatchType.EDM_CREATION
@@ -118,3 +123,24 @@ def test_submit_batch_submits_resubmits_and_leaves_in_flight_alone(store, hook, 
     assert jobs.read_job(failed, store=store).skipped
     assert jobs.latest_job(failed, store=store).status is JobStatus.SUBMITTED
     assert len(moodys_jobs(sim)) == 3
+
+
+def test_submission_holds_no_transaction_and_resubmission_waits_for_it(store, hook, sim, edm_batch):
+    """While Moody's answers slowly: no store transaction is left open, and a resubmission of the
+    same job waits for the submission, then refuses to replace a job now in flight."""
+    _, (job_id,) = edm_batch(EDM)
+    jobs.update_job_status(job_id, JobStatus.ERROR, store=store)  # e.g. an earlier failed try
+    sim.admin.fault(method="POST", pathRegex="/exposuresets/[0-9]+/exposures$", delayMs=1500, times=1)
+    submitter = threading.Thread(target=jobs.submit_job, args=(job_id, hook), kwargs={"store": store})
+    submitter.start()
+    time.sleep(0.7)  # the POST is now waiting in the simulator
+    with psycopg.connect(PG_DSN) as conn:
+        idle = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND datname = current_database()"
+        ).fetchone()[0]
+    with pytest.raises(JobError, match="cancel it before resubmitting"):
+        jobs.resubmit_job(job_id, store=store)
+    submitter.join()
+    assert idle == 0
+    assert jobs.read_job(job_id, store=store).status is JobStatus.SUBMITTED
+    assert len(moodys_jobs(sim)) == 1
