@@ -15,7 +15,6 @@ does: ``pandas.read_excel`` (openpyxl engine) once per sheet, then column-wise c
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -183,15 +182,6 @@ def mib(value: float) -> str:
     return f"{value / (1024 * 1024):.1f} MiB"
 
 
-def generator() -> Any:
-    spec = importlib.util.spec_from_file_location("make_sample_workbook", ROOT / "tools" / "make_sample_workbook.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="warm runs per workload (fewer for big ones)")
@@ -208,7 +198,8 @@ def main() -> None:
         workloads: list[tuple[str, Path, int]] = [("sample (9 analyses)", SAMPLE, args.repeat)]
         if REFERENCE.is_file():
             workloads.append(("reference (93 analyses)", REFERENCE, args.repeat))
-        make = generator()
+        from tools import make_sample_workbook as make
+
         for size in args.sizes:
             path = make.write_sample(Path(folder) / f"analyses_{size}.xlsx", analyses=size)
             workloads.append((f"{size:,} analyses", path, max(3, args.repeat * 100 // max(size, 100))))

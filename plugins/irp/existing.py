@@ -34,30 +34,28 @@ class ExistingPolicy:
 
     code: str  # the must-not-exist validation code whose entities already exist
     entity: Callable[[Mapping[str, Any]], str]
-    delete: Callable[[EntityValidator, Sequence[Mapping[str, Any]]], list[str]]
+    #: Deletes the entities of the given jobs in Moody's; returns one error string per failure.
+    delete: Callable[..., list[str]]
 
 
 def _analysis_key(config: Mapping[str, Any]) -> str:
     return f"{config.get('Database')}/{config.get('Analysis Name')}"
 
 
-def _delete_analyses(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
-    return validator.delete_analyses([(str(c["Analysis Name"]), str(c["Database"])) for c in configs])
+def _delete_rdm(job_ids: Sequence[int], validator: EntityValidator, *, store: Store | None = None) -> list[str]:
+    configs = [jobs.get_job_config(job_id, store=store).job_configuration_data for job_id in job_ids]
+    return validator.delete_rdms(sorted({str(c["rdm_name"]) for c in configs if c.get("rdm_name")}))
 
 
-def _delete_groups(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
-    return validator.delete_groups([str(c["Group_Name"]) for c in configs])
-
-
-def _delete_rdm(validator: EntityValidator, configs: Sequence[Mapping[str, Any]]) -> list[str]:
-    names = sorted({str(c["rdm_name"]) for c in configs if c.get("rdm_name")})
-    return validator.delete_rdms(names)
-
-
+_GROUPS = ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs)
 POLICIES: dict[BatchType, ExistingPolicy] = {
-    BatchType.ANALYSIS: ExistingPolicy("ENT-ANALYSIS-001", _analysis_key, _delete_analyses),
-    BatchType.GROUPING: ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), _delete_groups),
-    BatchType.GROUPING_ROLLUP: ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), _delete_groups),
+    BatchType.ANALYSIS: ExistingPolicy("ENT-ANALYSIS-001", _analysis_key, jobs.delete_analyses_for_jobs),
+    BatchType.GROUPING: ExistingPolicy(
+        "ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs
+    ),
+    BatchType.GROUPING_ROLLUP: ExistingPolicy(
+        "ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs
+    ),
     # The whole export writes one RDM: it exists or not for every job of the batch.
     BatchType.EXPORT_TO_RDM: ExistingPolicy("ENT-RDM-001", lambda c: str(c.get("rdm_name")), _delete_rdm),
 }
@@ -129,8 +127,7 @@ def rerun(
         return []
     store = resolve(store)
     batch = batches.read_batch(batch_id, store=store)
-    configs = [jobs.get_job_config(item.job_id, store=store).job_configuration_data for item in existing]
-    errors = POLICIES[batch.batch_type].delete(validator, configs)
+    errors = POLICIES[batch.batch_type].delete([item.job_id for item in existing], validator, store=store)
     if errors:
         return errors
     for item in existing:

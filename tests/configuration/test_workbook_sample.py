@@ -3,15 +3,14 @@ edge cases, and that the committed file is exactly what tools/make_sample_workbo
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from irp.configuration import generate_job_configurations, job_counts, required_batch_types
 from irp.constants import BatchType
+from tools import make_sample_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_COUNTS = {
@@ -34,15 +33,6 @@ MWST = "RM_EDM_202606_Quarterly_MWST"
 BASE = ["GCHU_Coastal", "GCHU_Inland", "CAEQ", "MWST"]
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_sample_workbook", ROOT / "tools" / "make_sample_workbook.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def jobs(document: dict[str, Any], batch_type: BatchType) -> list[dict[str, Any]]:
     return generate_job_configurations(document, batch_type)
 
@@ -53,14 +43,14 @@ def test_sample_job_counts(sample_document: dict[str, Any]) -> None:
 
 
 def test_committed_sample_is_what_the_generator_writes(tmp_path: Path, sample_path: Path) -> None:
-    regenerated = _generator().write_sample(tmp_path / "sample.xlsx")
+    regenerated = make_sample_workbook.write_sample(tmp_path / "sample.xlsx")
     assert regenerated.read_bytes() == sample_path.read_bytes()
 
 
 def test_generator_scales_the_analysis_table(tmp_path: Path) -> None:
     from irp.configuration import validate_workbook
 
-    report = validate_workbook(_generator().write_sample(tmp_path / "big.xlsx", analyses=250))
+    report = validate_workbook(make_sample_workbook.write_sample(tmp_path / "big.xlsx", analyses=250))
 
     assert report.valid, report.errors[:3]
     assert report.document is not None
