@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.conftest import REFERENCE_WORKBOOK, shared_file
+
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_WORKBOOK = ROOT / "include" / "workbooks" / "sample_cycle.xlsx"
-REFERENCE_WORKBOOK = ROOT.parent / "shared" / "reference" / "valid_excel_configuration.xlsx"
 
 Mutation = Callable[["Workbook"], Any]
 Mutator = Callable[[Mutation], Path]
@@ -26,9 +27,7 @@ def sample_path() -> Path:
 
 @pytest.fixture(scope="session")
 def reference_path() -> Path:
-    if not REFERENCE_WORKBOOK.is_file():
-        pytest.skip(f"shared reference workbook not found at {REFERENCE_WORKBOOK} (../shared is not mounted)")
-    return REFERENCE_WORKBOOK
+    return shared_file(REFERENCE_WORKBOOK)
 
 
 @pytest.fixture(scope="session")

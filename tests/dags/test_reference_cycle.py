@@ -11,10 +11,9 @@ import pytest
 from irp.constants import BatchStatus
 from irp.reports import cycle_batches
 from moodys_simulator.testing import RunningSimulator, running_simulator
-from tests.conftest import PG_DSN, ROOT, SHARED
+from tests.conftest import PG_DSN, REFERENCE_WORKBOOK, ROOT, shared_file
 from tests.dags.conftest import CycleHarness, harness
 
-REFERENCE_WORKBOOK = SHARED / "reference" / "valid_excel_configuration.xlsx"
 EXPECTED_JOBS = {
     "Data Extraction": 11, "EDM Creation": 7, "Portfolio Creation": 11, "MRI Import": 11,
     "Create Reinsurance Treaties": 18, "EDM DB Upgrade": 7, "GeoHaz": 11, "Portfolio Mapping": 11,
@@ -22,10 +21,7 @@ EXPECTED_JOBS = {
 }  # fmt: skip
 ACCOUNTS_PER_SUB_PORTFOLIO = 2
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not REFERENCE_WORKBOOK.is_file(), reason=f"{REFERENCE_WORKBOOK} is not on this machine"),
-]
+pytestmark = pytest.mark.slow
 
 
 def reference_document() -> dict:
@@ -40,7 +36,7 @@ def reference_document() -> dict:
 def reference_simulator() -> Iterator[RunningSimulator]:
     with running_simulator(
         mode="time", queued_seconds=0.02, pending_seconds=0.02, running_seconds=0.1,
-        seed_workbook=str(REFERENCE_WORKBOOK),
+        seed_workbook=str(shared_file(REFERENCE_WORKBOOK)),
     ) as simulator:  # fmt: skip
         yield simulator
 

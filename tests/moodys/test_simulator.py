@@ -4,16 +4,14 @@ data seeded from the sample workbook, and the one-command start."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from moodys.cycle import API_KEY, RESOURCE_GROUP
 from moodys_simulator.testing import RunningSimulator, running_simulator, simulator_process
+from tests.conftest import REFERENCE_WORKBOOK, shared_file
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKBOOK = ROOT.parent / "shared" / "reference" / "valid_excel_configuration.xlsx"
 HEADERS = {"Authorization": API_KEY, "x-rms-resource-group-id": RESOURCE_GROUP}
 
 
@@ -111,8 +109,9 @@ def test_workflow_view_renders_any_job(http: httpx.Client, sim: RunningSimulator
 
 
 def test_reference_data_is_seeded_from_the_workbook() -> None:
+    workbook = shared_file(REFERENCE_WORKBOOK)
     with (
-        running_simulator(seed_workbook=str(WORKBOOK), api_keys=(API_KEY,)) as sim,
+        running_simulator(seed_workbook=str(workbook), api_keys=(API_KEY,)) as sim,
         httpx.Client(base_url=sim.base_url, headers=HEADERS) as http,
     ):
         profiles = http.get("/analysis-settings/modelprofiles", params={"name": "DLM CBHU v23"}).json()
