@@ -2,7 +2,12 @@
 injection and ``X-RMS-RequestId`` idempotency (including "commit, then drop the answer").
 
 In time mode every request first brings the jobs up to date, so side effects are visible to
-whoever looks next."""
+whoever looks next.
+
+Like the real service, a request whose client goes away (a task runner killed mid-submit) is still
+processed to its end: its body is read before anything slow happens, the routes never see
+``http.disconnect``, and the processing of a keyed POST is shielded from cancellation, so its
+key ends with a stored answer to replay instead of "still processing" for ever."""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from moodys_simulator.core import Simulator
-from moodys_simulator.faults import SubmissionState
+from moodys_simulator.faults import Submission, SubmissionState
 from moodys_simulator.web import (
     ADMIN_PREFIX,
     LOGIN_PATH,
@@ -52,6 +57,10 @@ class SimulatorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        body = await read_body(receive)
+        if body is None:
+            return  # the client went away before its request was complete: there is nothing to process
+        receive = replay_body(body)
         self.sim.engine.refresh_all()
         path: str = scope["path"]
         method: str = scope["method"]
@@ -130,27 +139,74 @@ class SimulatorMiddleware:
             await send({"type": "http.response.body", "body": submission.body})
             return
         submission = book.start(request_id, scope["method"], scope["path"], now)
-        if delay:
-            await asyncio.sleep(delay)
-        messages: list[Message] = []
-
-        async def capture(message: Message) -> None:
-            messages.append(message)
-
-        await self.app(scope, receive, capture)
-        start = next(message for message in messages if message["type"] == "http.response.start")
-        submission.status = int(start["status"])
-        submission.headers = list(start.get("headers", []))
-        submission.body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
-        if submission.status >= 500:
-            book.forget(request_id)
-        else:
-            submission.state = SubmissionState.DONE
+        processing = asyncio.ensure_future(self._process(scope, receive, submission, delay))
+        processing.add_done_callback(_retrieve)
+        # Shielded: should the server cancel this handler (its client went away), the request is
+        # still processed to its end and its answer stored for the key's replays.
+        messages = await asyncio.shield(processing)
         if drop_after:
             await drop_connection(send)
             return
         for message in messages:
             await send(message)
+
+    async def _process(self, scope: Scope, receive: Receive, submission: Submission, delay: float) -> list[Message]:
+        """Run the route for a keyed POST and record its answer under the key."""
+        book = self.sim.submissions
+        messages: list[Message] = []
+
+        async def capture(message: Message) -> None:
+            messages.append(message)
+
+        try:
+            if delay:
+                await asyncio.sleep(delay)
+            await self.app(scope, receive, capture)
+        except BaseException:
+            book.forget(submission.request_id)  # nothing stored: the key may be used again
+            raise
+        start = next(message for message in messages if message["type"] == "http.response.start")
+        submission.status = int(start["status"])
+        submission.headers = list(start.get("headers", []))
+        submission.body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+        if submission.status >= 500:
+            book.forget(submission.request_id)
+        else:
+            submission.state = SubmissionState.DONE
+        return messages
+
+
+async def read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when the client disconnected before sending all of it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def replay_body(body: bytes) -> Receive:
+    """An ASGI ``receive`` that hands over the buffered body, then never reports a disconnect."""
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()  # the routes never learn that the client went away
+        raise AssertionError("unreachable")
+
+    return receive
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a shielded task's outcome as seen (its handler may have been cancelled meanwhile)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _discard(message: Message) -> None:

@@ -3,7 +3,10 @@ data seeded from the sample workbook, and the one-command start."""
 
 from __future__ import annotations
 
+import json
+import socket
 import time
+import uuid
 
 import httpx
 import pytest
@@ -163,3 +166,37 @@ def test_latency_injection(http: httpx.Client, sim: RunningSimulator) -> None:
     start = time.perf_counter()
     http.get("/platform/riskdata/v1/dataservers")
     assert time.perf_counter() - start >= 0.15
+
+
+def test_a_post_whose_client_went_away_is_processed_and_its_key_replays(
+    http: httpx.Client, sim: RunningSimulator
+) -> None:
+    """Issue 9, defect 2: a task runner killed while its POST is in flight. The request is still
+    processed to its end (like the real service), so the same key replays its answer: one job."""
+    name = "EDM_CLIENT_GONE"
+    set_id = http.post("/platform/riskdata/v1/exposuresets", json={"exposureSetName": name}).headers["location"]
+    path = f"/platform/riskdata/v1/exposuresets/{set_id.rsplit('/', 1)[-1]}/exposures"
+    key = str(uuid.uuid4())
+    body = json.dumps({"exposureName": name, "serverId": 88094}).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {API_KEY}\r\n"
+        f"x-rms-resource-group-id: {RESOURCE_GROUP}\r\nX-RMS-RequestId: {key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    sim.admin.fault(method="POST", pathRegex="/exposures$", delayMs=500, times=1)
+    with socket.create_connection(("127.0.0.1", sim.port)) as client:
+        client.sendall(head.encode() + body)
+        deadline = time.monotonic() + 5
+        while key not in sim.admin.state()["submissions"]:
+            assert time.monotonic() < deadline, "the simulator never received the request"
+            time.sleep(0.01)
+    # The client is gone before the answer. Ask again with the same key until it is no longer in progress.
+    deadline = time.monotonic() + 5
+    while (replay := http.post(path, json=json.loads(body), headers={"X-RMS-RequestId": key})).status_code == 409:
+        assert time.monotonic() < deadline, "the key stayed 'still processing'"
+        time.sleep(0.05)
+    assert replay.status_code == 202
+    assert replay.headers["x-sim-replayed"] == "true"
+    (job,) = [job for job in sim.admin.state()["jobs"] if job["name"] == name]
+    assert replay.headers["location"].endswith(f"/{job['jobId']}")
+    assert sim.admin.state()["submissions"][key]["state"] == "done"
