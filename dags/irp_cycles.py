@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from airflow.sdk import get_parsing_context
+
 from irp.cycle_dag import build_cycle_dags
 from irp.settings import Settings
 
-for _dag in build_cycle_dags(Path(Settings.load().cycles_folder)):
+# A task's process needs only its own DAG (the parsing context names it); the DAG processor, all.
+for _dag in build_cycle_dags(Path(Settings.load().cycles_folder), get_parsing_context().dag_id):
     globals()[_dag.dag_id] = _dag

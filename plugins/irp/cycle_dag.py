@@ -383,10 +383,16 @@ def broken_declaration_dag(error: DeclarationError) -> DAG:
     return dag
 
 
-def build_cycle_dags(folder: Path) -> list[DAG]:
+def build_cycle_dags(folder: Path, dag_id: str | None = None) -> list[DAG]:
     """Every cycle's DAG; a declaration that cannot be read or built yields a broken-cycle DAG
-    instead, so one bad file never hides the other cycles."""
+    instead, so one bad file never hides the other cycles.
+
+    ``dag_id`` (Airflow's parsing context while a task runs) builds that cycle's DAG only: every
+    task instance parses the file, and it needs its own DAG, not every cycle's.
+    """
     declarations, errors = load_declarations(folder)
+    if dag_id is not None:
+        declarations = [declaration for declaration in declarations if declaration.dag_id == dag_id]
     dags = []
     for declaration in declarations:
         try:

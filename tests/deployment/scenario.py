@@ -1,0 +1,112 @@
+"""One cycle run on the deployment and what the tier asserts about every run: how the run ended,
+each batch's status, exactly one Moody's job per store job, and the Teams messages sent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchStatus, BatchType
+from irp.reports import cycle_batches
+from tests.deployment.deployment import Deployment, Services
+
+ALL_COMPLETED = {batch_type: BatchStatus.COMPLETED for batch_type in BatchType}
+#: Job counts of the sample workbook per batch type (configuration spec, sample cycle).
+SAMPLE_JOBS = {
+    BatchType.DATA_EXTRACTION: 4, BatchType.EDM_CREATION: 3, BatchType.PORTFOLIO_CREATION: 4,
+    BatchType.MRI_IMPORT: 4, BatchType.CREATE_REINSURANCE_TREATIES: 5, BatchType.EDM_DB_UPGRADE: 3,
+    BatchType.GEOHAZ: 4, BatchType.PORTFOLIO_MAPPING: 4, BatchType.ANALYSIS: 9, BatchType.GROUPING: 4,
+    BatchType.GROUPING_ROLLUP: 2, BatchType.EXPORT_TO_RDM: 15,
+}  # fmt: skip
+
+
+@dataclass
+class CycleRun:
+    """A declared cycle (tests/deployment/conftest.py ``CYCLES``) run through the REST API."""
+
+    deployment: Deployment
+    services: Services
+    name: str
+    run_id: str = ""
+    history: list[str] = field(default_factory=list)
+
+    @property
+    def dag_id(self) -> str:
+        return f"irp_cycle__{self.name}"
+
+    @property
+    def admin(self) -> Any:
+        return self.services.simulator.admin
+
+    def start(self, conf: Mapping[str, Any] | None = None) -> str:
+        """A clean Moody's tenant and Teams channel, then trigger the cycle's DAG."""
+        self.admin.reset()
+        self.admin.clear_faults()
+        self.admin.clear_job_outcomes()
+        self.services.teams.messages.clear()
+        self.deployment.wait_for_dag(self.dag_id)
+        self.run_id = self.deployment.trigger(self.dag_id, conf)
+        return self.run_id
+
+    def wait(self, timeout: float = 900) -> str:
+        return self.deployment.wait_for_run(self.dag_id, self.run_id, timeout)
+
+    def tasks(self) -> list[dict[str, Any]]:
+        return self.deployment.task_instances(self.dag_id, self.run_id)
+
+    def wait_for_tasks(
+        self, predicate: Callable[[list[dict[str, Any]]], bool], what: str, timeout: float = 600
+    ) -> list[dict[str, Any]]:
+        return self.deployment.wait_for_tasks(self.dag_id, self.run_id, predicate, what, timeout)
+
+    def clear_failed(self) -> list[dict[str, Any]]:
+        return self.deployment.clear_failed(self.dag_id, self.run_id)
+
+    # -- what every scenario asserts ------------------------------------------------------------------
+    def batch_statuses(self) -> dict[BatchType, BatchStatus]:
+        return {
+            BatchType(row.batch_type): BatchStatus(row.status)
+            for row in cycle_batches(self.name, store=self.services.store)
+        }
+
+    def store_jobs(self) -> list[dict[str, Any]]:
+        with self.services.store.transaction() as cursor:
+            cursor.execute(
+                """
+                SELECT j.id, j.status::text AS status, j.skipped, j.moodys_workflow_id, j.parent_job_id,
+                       b.batch_type::text AS batch_type
+                FROM irp_job j JOIN irp_batch b ON b.id = j.batch_id
+                JOIN irp_configuration c ON c.id = b.configuration_id JOIN irp_cycle y ON y.id = c.cycle_id
+                WHERE y.cycle_name = %s ORDER BY j.id
+                """,
+                (self.name,),
+            )
+            return list(cursor.fetchall())
+
+    def moodys_jobs(self) -> list[dict[str, Any]]:
+        return list(self.admin.state()["jobs"])
+
+    def assert_one_moodys_job_per_store_job(self) -> None:
+        """No two store jobs share a Moody's job, and Moody's has no job that no store job owns."""
+        async_jobs = [
+            j for j in self.store_jobs() if j["moodys_workflow_id"] not in (None, "", SYNCHRONOUS_WORKFLOW_ID)
+        ]
+        owners = Counter(str(j["moodys_workflow_id"]) for j in async_jobs)
+        assert [w for w, n in owners.items() if n > 1] == []
+        moodys = Counter(str(job["jobId"]) for job in self.moodys_jobs())
+        assert sorted(moodys) == sorted(owners), (
+            f"Moody's jobs without a store job: {sorted(set(moodys) - set(owners))}; "
+            f"store jobs without a Moody's job: {sorted(set(owners) - set(moodys))}"
+        )
+
+    def assert_completed(self) -> None:
+        assert self.batch_statuses() == ALL_COMPLETED
+        live = Counter(BatchType(j["batch_type"]) for j in self.store_jobs() if not j["skipped"])
+        assert live == SAMPLE_JOBS
+        assert {j["status"] for j in self.store_jobs() if not j["skipped"]} == {"FINISHED"}
+        self.assert_one_moodys_job_per_store_job()
+
+    def teams_titles(self) -> list[str]:
+        return self.services.teams.titles()
