@@ -13,9 +13,12 @@ simulator infers from them.
 The file is written byte-for-byte reproducibly (fixed timestamps), so regenerating it without
 changing the data keeps its SHA-256, and with it the loader's "unchanged workbook" answer.
 
-    python tools/make_sample_workbook.py [OUTPUT] [--analyses N]
+    python tools/make_sample_workbook.py [OUTPUT] [--analyses N] [--minimal]
 
 ``--analyses N`` repeats the analysis rows up to N rows (benchmarks of large workbooks).
+``--minimal`` keeps one of each thing the twelve batch types need (the Gulf Coast EDM, one base
+portfolio and its condo sub-portfolio, two analyses, a group and a rollup): the smallest valid
+cycle, for tests that run whole cycles many times on a real deployment.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,6 +217,44 @@ EXPOSURE_GROUPS: list[list[Any]] = [
 ]
 
 
+@dataclass(frozen=True)
+class Tables:
+    """The rows of the sheets that differ between the full sample and the minimal one."""
+
+    databases: list[list[Any]]
+    portfolios: list[list[Any]]
+    treaties: list[list[Any]]
+    analyses: list[list[Any]]
+    groupings: list[tuple[str, list[str | None]]]
+    products: list[list[Any]]
+    import_files: list[str]
+    exposure_groups: list[list[Any]]
+
+
+FULL = Tables(DATABASES, PORTFOLIOS, TREATIES, ANALYSES, GROUPINGS, PRODUCTS, BASE_IMPORT_FILES, EXPOSURE_GROUPS)
+
+
+def minimal_tables() -> Tables:
+    """One EDM, one base portfolio and a sub-portfolio, the treaties and two analyses on them, one
+    group and one rollup: every batch type runs, with as few jobs as possible."""
+    analyses = {"GCHU_Coastal_LT", "GCHU_Coastal_Condo_LT"}
+    name_column = ANALYSIS_HEADER.index("Analysis Name")
+    kept = [row for row in ANALYSES if row[name_column] in analyses]
+    treaties = {name for row in kept for name in row[6:11] if name}
+    groupings: list[tuple[str, list[str | None]]] = [(GROUP_LT, sorted(analyses)), (ROLLUP_LT, [GROUP_LT])]
+    names = analyses | {name for name, _ in groupings}
+    return Tables(
+        databases=[DATABASES[0], [EDM_GCHU, "Y"]],
+        portfolios=[row for row in PORTFOLIOS if row[0] in ("Portfolio", "GCHU_Coastal", "GCHU_Coastal_Condo")],
+        treaties=[TREATY_HEADER, *[row for row in TREATIES[1:] if row[0] in treaties]],
+        analyses=kept,
+        groupings=groupings,
+        products=[PRODUCTS[0], *[row for row in PRODUCTS[1:] if row[0] in names]],
+        import_files=["GCHU_Coastal"],
+        exposure_groups=[row for row in EXPOSURE_GROUPS if row[1] in ("Portname", "GCHU_Coastal")],
+    )
+
+
 def _scaled_analyses(count: int | None) -> list[list[Any]]:
     """The analysis rows, repeated with numbered names up to ``count`` rows."""
     if count is None or count <= len(ANALYSES):
@@ -228,8 +270,9 @@ def _scaled_analyses(count: int | None) -> list[list[Any]]:
     return rows
 
 
-def build_workbook(analyses: int | None = None) -> Workbook:
-    """The sample workbook; ``analyses`` resizes the Analysis Table (benchmarks)."""
+def build_workbook(analyses: int | None = None, minimal: bool = False) -> Workbook:
+    """The sample workbook; ``analyses`` resizes the Analysis Table (benchmarks), ``minimal``
+    keeps one of everything (:func:`minimal_tables`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -250,23 +293,25 @@ def build_workbook(analyses: int | None = None) -> Workbook:
             cell.font = bold
         sheet.freeze_panes = "A2"
 
+    data = minimal_tables() if minimal else FULL
     table("Validations", VALIDATIONS)
-    table("Databases", DATABASES)
-    table("Portfolios", PORTFOLIOS)
-    table("Reinsurance Treaties", TREATIES)
+    table("Databases", data.databases)
+    table("Portfolios", data.portfolios)
+    table("Reinsurance Treaties", data.treaties)
     treaties = workbook["Reinsurance Treaties"]
     for row in treaties.iter_rows(min_row=2, min_col=7, max_col=8):
         for cell in row:
             cell.number_format = "yyyy-mm-dd"
     geohaz = [["Geocode Level", "Import File", "% of Grand Total", "Threshold %"]]
-    geohaz += [[level, import_file, share, threshold] for import_file in BASE_IMPORT_FILES
+    geohaz += [[level, import_file, share, threshold] for import_file in data.import_files
                for level, share, threshold in GEOCODE_LEVELS]  # fmt: skip
     table("GeoHaz Thresholds", geohaz)
-    table("Analysis Table", [ANALYSIS_HEADER, *_scaled_analyses(analyses)])
+    rows = data.analyses if minimal else _scaled_analyses(analyses)
+    table("Analysis Table", [ANALYSIS_HEADER, *rows])
     groupings: list[list[Any]] = [["Group_Name", *(f"Item{n}" for n in range(1, GROUP_ITEM_COLUMNS + 1))]]
-    groupings += [[name, *items] for name, items in GROUPINGS]
+    groupings += [[name, *items] for name, items in data.groupings]
     table("Groupings", groupings)
-    table("Products and Perils", PRODUCTS)
+    table("Products and Perils", data.products)
     longest = max(len(values) for values in REFERENCE_DATA.values())
     reference: list[list[Any]] = [list(REFERENCE_DATA)]
     reference += [
@@ -274,7 +319,7 @@ def build_workbook(analyses: int | None = None) -> Workbook:
         for index in range(longest)
     ]
     table("Moody's Reference Data", reference)
-    table("ExposureGroup <-> Portname", EXPOSURE_GROUPS)
+    table("ExposureGroup <-> Portname", data.exposure_groups)
     workbook.properties.creator = "irp-airflow tools/make_sample_workbook.py"
     workbook.properties.created = FIXED_TIMESTAMP
     workbook.properties.modified = FIXED_TIMESTAMP
@@ -300,9 +345,9 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     return fixed.getvalue()
 
 
-def write_sample(output: Path = DEFAULT_OUTPUT, analyses: int | None = None) -> Path:
+def write_sample(output: Path = DEFAULT_OUTPUT, analyses: int | None = None, minimal: bool = False) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(workbook_bytes(build_workbook(analyses)))
+    output.write_bytes(workbook_bytes(build_workbook(analyses, minimal)))
     return output
 
 
@@ -310,8 +355,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--analyses", type=int, default=None, help="number of Analysis Table rows")
+    parser.add_argument("--minimal", action="store_true", help="one of everything: the smallest valid cycle")
     args = parser.parse_args()
-    print(write_sample(args.output, args.analyses))
+    print(write_sample(args.output, args.analyses, args.minimal))
 
 
 if __name__ == "__main__":

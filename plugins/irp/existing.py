@@ -117,21 +117,36 @@ def keep(existing: Sequence[ExistingJob], *, store: Store | None = None) -> None
 
 
 def rerun(
-    batch_id: int, existing: Sequence[ExistingJob], validator: EntityValidator, *, store: Store | None = None
+    batch_id: int,
+    existing: Sequence[ExistingJob],
+    validator: EntityValidator,
+    *,
+    recheck: bool = False,
+    store: Store | None = None,
 ) -> list[str]:
     """Delete the entities in Moody's and make their jobs run again; returns deletion errors.
 
     Nothing is resubmitted when a deletion fails, so no job collides with an entity still there.
+    An outage raises ``MoodysUnavailableError`` (the task retries). ``recheck`` (a retry) deletes
+    only what still exists: the try that met the outage may have deleted some already, and
+    deleting those again would fail as "not found".
     """
     if not existing:
         return []
     store = resolve(store)
     batch = batches.read_batch(batch_id, store=store)
-    errors = POLICIES[batch.batch_type].delete([item.job_id for item in existing], validator, store=store)
-    if errors:
-        return errors
+    to_delete = list(existing)
+    if recheck:
+        still_there = {item.job_id for item in find_existing(batch_id, validator, store=store)}
+        to_delete = [item for item in existing if item.job_id in still_there]
+    if to_delete:
+        errors = POLICIES[batch.batch_type].delete([item.job_id for item in to_delete], validator, store=store)
+        if errors:
+            return errors
     for item in existing:
         job: Job = jobs.read_job(item.job_id, store=store)
-        if job.status.terminal:  # FAILED/CANCELLED/ERROR: a new job; INITIATED ones just run
-            jobs.resubmit_job(job.id, store=store)
+        # FAILED/CANCELLED/ERROR: a new job; INITIATED ones just run. One whose submission got no
+        # answer gets a new job too: its entity, which that lost submission may have made, is gone.
+        if job.status.terminal or job.outcome_unknown:
+            jobs.resubmit_job(job.id, abandon_lost_submission=True, store=store)
     return []

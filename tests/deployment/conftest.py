@@ -23,7 +23,9 @@ from irp.store import Store
 from moodys_simulator.testing import running_simulator
 from tests.conftest import PG_DSN, ROOT, new_schema_name
 from tests.deployment.deployment import Deployment, Executor, Services, running_deployment
+from tests.deployment.scenario import CYCLES, MINIMAL_WORKBOOK
 from tests.support.webhook import webhook_receiver
+from tools import make_sample_workbook
 
 SAMPLE_WORKBOOK = ROOT / "include" / "workbooks" / "sample_cycle.xlsx"
 API_KEY = "sim-key"
@@ -31,19 +33,6 @@ BATCH_TYPES = (
     "Data Extraction", "EDM Creation", "Portfolio Creation", "MRI Import", "Create Reinsurance Treaties",
     "EDM DB Upgrade", "GeoHaz", "Portfolio Mapping", "Analysis", "Grouping", "Grouping Rollup", "Export to RDM",
 )  # fmt: skip
-#: Every cycle the tier runs, declared before the deployment starts (one DAG each): name -> settings.
-CYCLES: dict[str, dict[str, Any]] = {
-    "dep-happy": {},
-    "dep-failure": {},
-    "dep-storm": {},
-    "dep-lost": {},
-    "dep-triggerer": {},
-    "dep-runners": {},
-    "dep-scheduler": {},
-    "dep-worker": {},
-    "dep-stop": {"Analysis": {"poll_interval": 1}},
-    "dep-ask": {"on_existing": "ask"},
-}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,16 +52,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 _FAILED = pytest.StashKey[bool]()
 
 
-def _declare(folder: Path, storage: Path) -> None:
+def _declare(folder: Path, minimal: Path) -> None:
     quick = {"poll_interval": 1, "retries": 3, "retry_delay_seconds": 2}
-    for name, settings in CYCLES.items():
-        settings = dict(settings)
-        on_existing = settings.pop("on_existing", "rerun")
+    workbooks = {"sample": SAMPLE_WORKBOOK, "minimal": minimal}
+    for name, (workbook, on_existing) in CYCLES.items():
         declaration = {
             "name": name,
-            "workbook": str(SAMPLE_WORKBOOK),
+            "workbook": str(workbooks[workbook]),
             "on_existing": on_existing,
-            "batch_types": {bt: {**quick, **settings.get(bt, {})} for bt in BATCH_TYPES},
+            "batch_types": {batch_type: dict(quick) for batch_type in BATCH_TYPES},
         }
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(declaration))
 
@@ -89,7 +77,7 @@ def deployment(
     home = tmp_path_factory.mktemp(f"airflow_{executor.name.lower()}")
     cycles, storage = home / "cycles", home / "storage"
     cycles.mkdir()
-    _declare(cycles, storage)
+    _declare(cycles, make_sample_workbook.write_sample(home / MINIMAL_WORKBOOK, minimal=True))
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute((ROOT / "include" / "demo" / "source_dataset.sql").read_text().encode())
     schema = new_schema_name()

@@ -12,6 +12,22 @@ from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchStatus, BatchType
 from irp.reports import cycle_batches
 from tests.deployment.deployment import Deployment, Services
 
+MINIMAL_WORKBOOK = "minimal.xlsx"  # written into the deployment's home (tools/make_sample_workbook.py --minimal)
+#: Every cycle the tier runs, declared before the deployment starts (one DAG each): name ->
+#: (workbook, on_existing). The happy path runs the whole sample; fault scenarios the minimal cycle,
+#: which has every batch type at a third of the task instances.
+CYCLES: dict[str, tuple[str, str]] = {
+    "dep-happy": ("sample", "rerun"),
+    "dep-failure": ("minimal", "rerun"),
+    "dep-storm": ("minimal", "rerun"),
+    "dep-lost": ("minimal", "rerun"),
+    "dep-triggerer": ("minimal", "rerun"),
+    "dep-runners": ("minimal", "rerun"),
+    "dep-scheduler": ("minimal", "rerun"),
+    "dep-worker": ("minimal", "rerun"),
+    "dep-stop": ("minimal", "rerun"),
+    "dep-ask": ("minimal", "ask"),
+}
 ALL_COMPLETED = {batch_type: BatchStatus.COMPLETED for batch_type in BatchType}
 #: Job counts of the sample workbook per batch type (configuration spec, sample cycle).
 SAMPLE_JOBS = {
@@ -20,6 +36,9 @@ SAMPLE_JOBS = {
     BatchType.GEOHAZ: 4, BatchType.PORTFOLIO_MAPPING: 4, BatchType.ANALYSIS: 9, BatchType.GROUPING: 4,
     BatchType.GROUPING_ROLLUP: 2, BatchType.EXPORT_TO_RDM: 15,
 }  # fmt: skip
+MINIMAL_JOBS = {**dict.fromkeys(BatchType, 1), BatchType.CREATE_REINSURANCE_TREATIES: 2, BatchType.ANALYSIS: 2,
+                BatchType.EXPORT_TO_RDM: 4}  # fmt: skip
+EXPECTED_JOBS = {"sample": SAMPLE_JOBS, "minimal": MINIMAL_JOBS}
 
 
 @dataclass
@@ -40,12 +59,15 @@ class CycleRun:
     def admin(self) -> Any:
         return self.services.simulator.admin
 
-    def start(self, conf: Mapping[str, Any] | None = None) -> str:
-        """A clean Moody's tenant and Teams channel, then trigger the cycle's DAG."""
+    def start(self, conf: Mapping[str, Any] | None = None, prepare: Callable[[Any], None] | None = None) -> str:
+        """A clean Moody's tenant and Teams channel (``prepare`` then sets faults or outcomes on the
+        simulator's admin), then trigger the cycle's DAG."""
         self.admin.reset()
         self.admin.clear_faults()
         self.admin.clear_job_outcomes()
         self.services.teams.messages.clear()
+        if prepare is not None:
+            prepare(self.admin)
         self.deployment.wait_for_dag(self.dag_id)
         self.run_id = self.deployment.trigger(self.dag_id, conf)
         return self.run_id
@@ -102,11 +124,79 @@ class CycleRun:
         )
 
     def assert_completed(self) -> None:
+        """Every batch COMPLETED with every live job FINISHED, the workbook's job count per batch type."""
         assert self.batch_statuses() == ALL_COMPLETED
         live = Counter(BatchType(j["batch_type"]) for j in self.store_jobs() if not j["skipped"])
-        assert live == SAMPLE_JOBS
+        assert live == EXPECTED_JOBS[CYCLES[self.name][0]]
         assert {j["status"] for j in self.store_jobs() if not j["skipped"]} == {"FINISHED"}
         self.assert_one_moodys_job_per_store_job()
 
     def teams_titles(self) -> list[str]:
         return self.services.teams.titles()
+
+
+def by_task(tis: list[dict[str, Any]], task_id: str) -> list[dict[str, Any]]:
+    return [ti for ti in tis if ti["task_id"] == task_id]
+
+
+def states_of(tis: list[dict[str, Any]], task_id: str) -> list[str | None]:
+    return [ti["state"] for ti in by_task(tis, task_id)]
+
+
+def group_states(tis: list[dict[str, Any]]) -> dict[str, set[str | None]]:
+    """Task group (batch type slug, or the task id of a top-level task) -> the states of its tasks."""
+    groups: dict[str, set[str | None]] = {}
+    for ti in tis:
+        groups.setdefault(ti["task_id"].split(".", 1)[0], set()).add(ti["state"])
+    return groups
+
+
+def task_processes_talking_to(port: int, roots: list[int]) -> list[int]:
+    """Pids of task processes (descendants of ``roots``, the executor's processes) with an open
+    connection to ``port``: the task runners whose HTTP request is in flight."""
+    import psutil
+
+    found = []
+    for root in roots:
+        try:
+            children = psutil.Process(root).children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for child in children:
+            try:
+                connections = child.net_connections(kind="tcp")
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if any(c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED for c in connections):
+                found.append(child.pid)
+    return found
+
+
+class Storm:
+    """Rate limits and outages across a whole run: every ``every`` seconds, a burst of 429s
+    (Retry-After 1 s) or 503s on every Moody's path, alternating, until stopped."""
+
+    def __init__(self, admin: Any, every: float = 4.0, burst: int = 6) -> None:
+        import threading
+
+        self.admin = admin
+        self.every = every
+        self.burst = burst
+        self.bursts = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            status = 429 if self.bursts % 2 == 0 else 503
+            self.admin.fault(pathRegex=".", status=status, retryAfter=1, times=self.burst)
+            self.bursts += 1
+
+    def __enter__(self) -> Storm:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.admin.clear_faults()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from irp.constants import BatchType
-from irp.moodys.errors import MoodysApiError
+from irp.moodys.errors import MoodysUnavailableError
 from irp.moodys.hook import MoodysHook
 from moodys.cycle import (
     ANALYSIS,
@@ -185,12 +185,30 @@ def test_unresolvable_data_directory_fails_the_file_check(
     assert {message.code for message in messages} == {"ENT-FILE-001"}
 
 
-def test_an_outage_is_reported_never_missing(hook: MoodysHook, sim: RunningSimulator) -> None:
+@pytest.mark.parametrize("status", [429, 503])
+def test_an_outage_raises_never_a_message(hook: MoodysHook, sim: RunningSimulator, status: int) -> None:
+    """Rate limiting or an outage longer than the client's retries is no answer: it raises (the task
+    retries) instead of failing validation with ENT-API-001, and is never reported as 'missing'."""
     run_cycle_until(hook, BatchType.PORTFOLIO_CREATION)
-    sim.admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/exposures$", status=503, times=100)
+    sim.admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/exposures$", status=status, times=100, retryAfter=0)
+    with pytest.raises(MoodysUnavailableError, match=f"HTTP {status}"):
+        hook.validate_entities(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE), CONFIGURATION)
+
+
+def test_a_reference_data_outage_raises_never_a_message(hook: MoodysHook, sim: RunningSimulator) -> None:
+    run_cycle_until(hook, BatchType.ANALYSIS)
+    sim.admin.fault(method="GET", pathRegex="modelprofiles", status=429, times=100, retryAfter=0)
+    with pytest.raises(MoodysUnavailableError, match="HTTP 429"):
+        hook.validate_entities(BatchType.ANALYSIS, cycle_configs(BatchType.ANALYSIS), CONFIGURATION)
+
+
+def test_an_api_refusal_is_still_a_message(hook: MoodysHook, sim: RunningSimulator) -> None:
+    """An answer that retrying cannot change (here 403) stays a validation message, never 'missing'."""
+    run_cycle_until(hook, BatchType.PORTFOLIO_CREATION)
+    sim.admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/exposures$", status=403, times=100)
     messages = hook.validate_entities(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE), CONFIGURATION)
     assert [message.code for message in messages] == ["ENT-API-001"]
-    assert "HTTP 503" in messages[0].description
+    assert "HTTP 403" in messages[0].description
 
 
 def test_a_same_named_analysis_is_not_an_existing_group(hook: MoodysHook) -> None:
@@ -229,7 +247,7 @@ def test_entity_exists_after_the_cycle_and_not_before(hook: MoodysHook, batch_ty
 def test_entity_exists_raises_on_an_outage(hook: MoodysHook, sim: RunningSimulator) -> None:
     """BUG-11: an outage must not look like a missing entity."""
     sim.admin.fault(method="GET", pathRegex="exposures$", status=500, times=100)
-    with pytest.raises(MoodysApiError):
+    with pytest.raises(MoodysUnavailableError):
         hook.entity_exists(BatchType.EDM_CREATION, cycle_configs(BatchType.EDM_CREATION)[0], CONFIGURATION)
 
 
@@ -258,12 +276,22 @@ def test_delete_groups_only_deletes_groups(hook: MoodysHook) -> None:
     assert [analysis.name for analysis in hook.api.find_analyses([ANALYSIS], EDM)] == [ANALYSIS]
 
 
-def test_delete_reports_an_outage_per_item(hook: MoodysHook, sim: RunningSimulator) -> None:
+def test_delete_raises_on_an_outage(hook: MoodysHook, sim: RunningSimulator) -> None:
+    """An outage is retried by the task, not reported as a failed delete."""
     run_cycle_until(hook, BatchType.GROUPING_ROLLUP)
     sim.admin.fault(method="DELETE", pathRegex="analyses", status=500, times=100)
+    with pytest.raises(MoodysUnavailableError, match="HTTP 500"):
+        hook.delete_groups([GROUP])
+    with pytest.raises(MoodysUnavailableError):
+        hook.delete_analyses([(ANALYSIS, EDM)])
+
+
+def test_delete_reports_a_refusal_per_item(hook: MoodysHook, sim: RunningSimulator) -> None:
+    run_cycle_until(hook, BatchType.GROUPING_ROLLUP)
+    sim.admin.fault(method="DELETE", pathRegex="analyses", status=403, times=100)
     (error,) = hook.delete_groups([GROUP])
     assert error.startswith(f"{GROUP}: Moody's API DELETE /platform/riskdata/v1/analyses/")
-    assert "HTTP 500" in error
+    assert "HTTP 403" in error
 
 
 def test_simulated_portfolio_mapping_creates_checked_sub_portfolios(hook: MoodysHook, sim: RunningSimulator) -> None:

@@ -58,6 +58,14 @@ class MoodysAuthError(MoodysApiError):
     """Moody's rejected the credentials (401, after one re-login in bearer mode) or login failed."""
 
 
+class MoodysUnavailableError(MoodysApiError):
+    """Moody's could not answer: no response, or 429/500/502/503/504 after the client's own retries.
+
+    An outage, not an answer: nothing may conclude from it that an entity exists or is missing.
+    Callers let it propagate so the Airflow task fails *retryably* (never ``AirflowFailException``).
+    """
+
+
 class MoodysProtocolError(MoodysError):
     """Moody's answered 2xx but not in the shape the contract promises (e.g. no ``Location``)."""
 

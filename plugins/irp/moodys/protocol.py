@@ -82,17 +82,21 @@ class EntityValidator(Protocol):
         job_configurations: Sequence[Mapping[str, Any]],
         configuration: Mapping[str, Any],
     ) -> list[EntityMessage]:
-        """Every failed rule, one message each; an API outage is a message, never 'missing'."""
+        """Every failed rule, one message each: only Moody's answers. An outage (no response, 429,
+        5xx after the client's retries) raises :class:`~irp.moodys.errors.MoodysUnavailableError`,
+        never a message nor 'missing': the task retries it."""
         ...
 
     def entity_exists(
         self, batch_type: BatchType, job_configuration: Mapping[str, Any], configuration: Mapping[str, Any]
     ) -> bool:
-        """Whether the entity a FINISHED job created is still there (raises on API errors)."""
+        """Whether the entity a FINISHED job created is still there (raises on API errors;
+        ``MoodysUnavailableError`` on an outage)."""
         ...
 
     def delete_analyses(self, analyses: Sequence[tuple[str, str]]) -> list[str]:
-        """Delete analyses given as (analysis name, EDM name); returns one error string per failure."""
+        """Delete analyses given as (analysis name, EDM name); returns one error string per failure
+        Moody's answered. Like every delete, raises ``MoodysUnavailableError`` on an outage."""
         ...
 
     def delete_groups(self, group_names: Sequence[str]) -> list[str]:

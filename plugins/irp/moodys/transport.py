@@ -23,9 +23,10 @@ from irp.moodys.errors import (
     MoodysApiError,
     MoodysAuthError,
     MoodysProtocolError,
+    MoodysUnavailableError,
     redact,
 )
-from irp.moodys.retry import RetryDecision, RetryPolicy, RetryState, parse_retry_after
+from irp.moodys.retry import RETRYABLE_STATUSES, RetryDecision, RetryPolicy, RetryState, parse_retry_after
 
 if TYPE_CHECKING:
     import aiohttp
@@ -158,9 +159,17 @@ class _ClientBase:
         headers.update(request.extra_headers or {})
         return headers
 
+    @staticmethod
+    def _error_type(status: int | None, default: type[MoodysApiError]) -> type[MoodysApiError]:
+        """What the client retries (no response, 429, 502...) is, once retries are spent, an outage:
+        its own type, so callers retry later instead of reading it as an answer."""
+        if status is None or status in RETRYABLE_STATUSES:
+            return MoodysUnavailableError
+        return default
+
     def _error(self, request: MoodysRequest, status: int | None, message: str) -> MoodysApiError:
         message = redact(message, self.secrets())
-        error_type = MoodysAuthError if status == 401 else MoodysApiError
+        error_type = self._error_type(status, MoodysAuthError if status == 401 else MoodysApiError)
         return error_type(request.method, request.display_path, status, message)
 
     def _login_request(self) -> MoodysRequest:
@@ -168,8 +177,8 @@ class _ClientBase:
             HttpMethod.POST, LOGIN_PATH, json_body=self.tokens.credentials.login_body(), authenticated=False
         )
 
-    def _login_failed(self, response: MoodysResponse) -> MoodysAuthError:
-        return MoodysAuthError(
+    def _login_failed(self, response: MoodysResponse) -> MoodysApiError:
+        return self._error_type(response.status, MoodysAuthError)(
             HttpMethod.POST,
             LOGIN_PATH,
             response.status,

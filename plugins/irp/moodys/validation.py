@@ -1,8 +1,10 @@
 """Entity validation of a batch against Moody's (batch_job.md §7), entity checks and deletes.
 
-Each failed rule yields one :class:`EntityMessage` with its stable code. A Moody's error inside a
-rule becomes ``ENT-API-001`` (an outage is never reported as "missing"). Names are searched with
-``IN`` filters in chunks of 25 (:mod:`irp.moodys.search`).
+Each failed rule yields one :class:`EntityMessage` with its stable code. Only Moody's answers are
+messages: an outage (no response, 429, 5xx after the client's retries) raises
+:class:`~irp.moodys.errors.MoodysUnavailableError`, so the task retries instead of failing validation,
+and is never reported as "missing"; another API error inside a rule becomes ``ENT-API-001``. Names
+are searched with ``IN`` filters in chunks of 25 (:mod:`irp.moodys.search`).
 
 Fixed reference bugs: Portfolio Creation checks only the pending jobs' portfolios (BUG-9);
 Portfolio Mapping derives the sub-portfolios that must not exist from the configuration (BUG-10);
@@ -32,7 +34,7 @@ from irp.configuration.schema import (
 from irp.constants import BatchType
 from irp.moodys import search
 from irp.moodys.api import DEFAULT_SERVER_NAME, DataBridgeStatus, Edm, MoodysApi
-from irp.moodys.errors import MoodysError
+from irp.moodys.errors import MoodysError, MoodysUnavailableError
 from irp.moodys.jobs import MRI_FILE_KEYS, column_values
 from irp.moodys.protocol import EntityMessage
 
@@ -88,7 +90,15 @@ class EntityRules:
         if entities:
             self._add(code, description, entities)
 
+    @staticmethod
+    def _raise_outage(error: MoodysError) -> None:
+        """An outage is no answer at all: raised for the task to retry, so a rate-limit window never
+        fails validation. Any other API error is reported as a message."""
+        if isinstance(error, MoodysUnavailableError):
+            raise error
+
     def _api_failed(self, what: str, error: MoodysError) -> None:
+        self._raise_outage(error)
         self._add(Code.API_ERROR, f"Failed to check {what}: {error}")
 
     def _edms(self, names: Iterable[Any]) -> dict[str, Edm] | None:
@@ -327,6 +337,7 @@ class EntityRules:
                     missing_rates.append(f"{rate} ({self.api.event_rate_filter(rate, profile)})")
             self._add_if(Code.EVENT_RATE_MISSING, "Event rate schemes not found in Moody's", missing_rates)
         except MoodysError as error:
+            self._raise_outage(error)
             self._add(Code.REFERENCE_API_ERROR, f"Reference data validation against Moody's API failed: {error}")
 
     def _missing_members(self, configs: Sequence[Config], rollup: bool) -> None:
@@ -550,6 +561,8 @@ def delete_analyses(api: MoodysApi, analyses: Sequence[tuple[str, str]]) -> list
                 errors.append(f"{name} ({edm_name}): Analysis not found in Moody's")
                 continue
             api.delete_analysis(found[0].analysis_id)
+        except MoodysUnavailableError:
+            raise  # retried by the task, not reported as a failed delete
         except MoodysError as error:
             errors.append(f"{name} ({edm_name}): {error}")
     return errors
@@ -567,6 +580,8 @@ def delete_groups(api: MoodysApi, group_names: Sequence[str]) -> list[str]:
                 errors.append(f"{name}: Group not found in Moody's")
                 continue
             api.delete_analysis(found[0].analysis_id)
+        except MoodysUnavailableError:
+            raise
         except MoodysError as error:
             errors.append(f"{name}: {error}")
     return errors
@@ -597,6 +612,8 @@ def delete_rdms(
                 status = api.databridge_job_status(job_id)
             if status != DataBridgeStatus.SUCCEEDED:
                 errors.append(f"{name}: Data Bridge delete job {job_id} ended '{status}'")
+        except MoodysUnavailableError:
+            raise
         except MoodysError as error:
             errors.append(f"{name}: {error}")
     return errors
