@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from irp.configuration.issues import ValidationIssue
-from irp.configuration.reader import read_bytes
+from irp.configuration.reader import is_url, modified_time, read_bytes
 from irp.configuration.validation import InvalidConfigurationError, validate_content
 from irp.constants import ConfigurationStatus, CycleStatus
 from irp.cycle import validate_cycle_name
 from irp.exceptions import ConfigurationError
+from irp.repair_request import REPAIR_DAG_ID
 
 if TYPE_CHECKING:
     from irp.store import Store
@@ -41,7 +42,8 @@ class LoadResult:
 
 
 def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None = None) -> LoadResult:
-    """Validate the workbook at ``path`` and store it as the configuration of ``cycle_name``.
+    """Validate the workbook at ``path`` (a local path, or an object-storage URL such as
+    ``s3://bucket/wb.xlsx``) and store it as the configuration of ``cycle_name``.
 
     Creates the cycle (ACTIVE) when it does not exist. Raises, writing nothing: CycleError for an
     invalid cycle name; WorkbookReadError for a missing or unreadable file;
@@ -54,13 +56,13 @@ def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None
     from irp.store import resolve
 
     validate_cycle_name(cycle_name)
-    file = Path(path).resolve()
-    content = read_bytes(file)
-    report = validate_content(content, source=str(file))
+    source = str(path) if is_url(path) else str(Path(path).resolve())
+    content = read_bytes(source)
+    report = validate_content(content, source=source)
     if not report.valid:
-        raise InvalidConfigurationError(str(file), report.errors)
+        raise InvalidConfigurationError(source, report.errors)
     digest = hashlib.sha256(content).hexdigest()
-    modified = datetime.fromtimestamp(file.stat().st_mtime, tz=UTC)
+    modified = modified_time(source) or datetime.now(UTC)
     with resolve(store).transaction() as cursor:
         cursor.execute(
             "INSERT INTO irp_cycle (cycle_name, status) VALUES (%s, %s) ON CONFLICT (cycle_name) DO NOTHING",
@@ -85,12 +87,14 @@ def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None
             if batches:
                 raise ConfigurationError(
                     f"Cannot replace configuration {current['id']} of cycle {cycle_name!r}: {batches} "
-                    f"batch(es) have been created from it; archive the cycle and create a new one"
+                    f"batch(es) have been created from it; archive the cycle and create a new one for the "
+                    f"edited workbook. Archive it with the DAG {REPAIR_DAG_ID} (action 'Archive cycle') or "
+                    f"`python -m irp cycle archive {cycle_name} --reason '...'`, then declare a new cycle file."
                 )
         cursor.execute(
             "INSERT INTO irp_configuration (cycle_id, configuration_file_name, configuration_data, status, "
             "file_last_updated_ts, content_sha256) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (cycle["id"], str(file), Jsonb(report.document), ConfigurationStatus.VALID.value, modified, digest),
+            (cycle["id"], source, Jsonb(report.document), ConfigurationStatus.VALID.value, modified, digest),
         )
         configuration_id = cursor.fetchone()["id"]
     return LoadResult(

@@ -105,8 +105,18 @@ class WorkbookContent:
     sheets: dict[str, SheetGrid]
 
 
+def is_url(path: str | PathLike[str]) -> bool:
+    """An object-storage address (``s3://bucket/key``, ``memory://…``, ``file:///…``), not a local path."""
+    return isinstance(path, str) and "://" in path
+
+
 def read_bytes(path: str | PathLike[str]) -> bytes:
-    """The file's bytes; hashing and validating the same bytes rules out a file changing between."""
+    """The file's bytes; hashing and validating the same bytes rules out a file changing between.
+
+    An object-storage URL is read through Airflow's ``ObjectStoragePath`` (its scheme's provider,
+    and connection ``s3://<conn_id>@bucket/key`` when one is named)."""
+    if is_url(path):
+        return _read_object(str(path))
     file = Path(path)
     if not file.exists():
         raise WorkbookReadError(Rule.FILE_NOT_FOUND, f"Configuration file not found: {file}")
@@ -116,6 +126,36 @@ def read_bytes(path: str | PathLike[str]) -> bytes:
         return file.read_bytes()
     except OSError as exc:
         raise WorkbookReadError(Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {file}: {exc}") from exc
+
+
+def _read_object(url: str) -> bytes:
+    from airflow.sdk import ObjectStoragePath
+
+    try:
+        target = ObjectStoragePath(url)
+        if not target.exists():
+            raise WorkbookReadError(Rule.FILE_NOT_FOUND, f"Configuration file not found: {url}")
+        if not target.is_file():
+            raise WorkbookReadError(Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {url}: not a file")
+        return target.read_bytes()
+    except WorkbookReadError:
+        raise
+    except Exception as exc:  # no provider for the scheme, access denied, network...
+        raise WorkbookReadError(Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {url}: {exc}") from exc
+
+
+def modified_time(path: str | PathLike[str]) -> datetime | None:
+    """When the file was last changed, if its storage says (an in-memory store does not)."""
+    from datetime import UTC
+
+    try:
+        if is_url(path):
+            from airflow.sdk import ObjectStoragePath
+
+            return datetime.fromtimestamp(ObjectStoragePath(str(path)).stat().st_mtime, tz=UTC)
+        return datetime.fromtimestamp(Path(path).stat().st_mtime, tz=UTC)
+    except Exception:
+        return None
 
 
 def read_workbook(content: bytes, wanted: Iterable[str], *, label: str = "workbook") -> WorkbookContent:

@@ -17,7 +17,7 @@ from typing import Any
 from irp.configuration import schema
 from irp.configuration.document import build_document, json_value
 from irp.configuration.issues import IssueCollector, Rule, Severity, ValidationIssue, format_issues
-from irp.configuration.reader import AnomalyKind, CellValue, SheetGrid, read_bytes, read_workbook
+from irp.configuration.reader import AnomalyKind, CellValue, SheetGrid, WorkbookContent, read_bytes, read_workbook
 from irp.configuration.schema import (
     AnalysisColumn,
     CellKind,
@@ -71,7 +71,12 @@ def validate_workbook(path: str | Path) -> ValidationReport:
 
 def validate_content(content: bytes, *, source: str = "workbook") -> ValidationReport:
     """Validate workbook bytes (the loader hashes and validates the very same bytes)."""
-    workbook = read_workbook(content, list(SheetName), label=source)
+    return validate_sheets(read_workbook(content, list(SheetName), label=source), source=source)
+
+
+def validate_sheets(workbook: WorkbookContent, *, source: str = "workbook") -> ValidationReport:
+    """Validate sheets already read, e.g. a stored document with one job's row changed
+    (:mod:`irp.configuration.overrides`): the very rules a workbook passes through."""
     issues = IssueCollector({name: position for position, name in enumerate(workbook.sheet_names)})
     _check_sheets_present(issues, workbook.sheet_names)
     checker = _Checker(issues)
