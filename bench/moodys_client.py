@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,8 @@ from moodys_simulator.testing import simulator_process  # noqa: E402
 API_KEY = "bench-key-0123456789"
 CONN_ID = "moodys_bench"
 EDM_CREATION = BatchType.EDM_CREATION
+#: The benchmark is one store of its own: its own namespace of idempotency keys.
+INSTALLATION = uuid.uuid4()
 
 
 @dataclass
@@ -81,7 +84,10 @@ def bench_submissions(jobs: int, concurrency: int) -> tuple[float, float, list[s
     hook = new_hook()
     workflow_ids: list[str] = []
     sync_seconds = timed(
-        lambda: workflow_ids.extend(hook.submit_job(EDM_CREATION, n, edm_config(n)).workflow_id for n in range(jobs))
+        lambda: workflow_ids.extend(
+            hook.submit_job(EDM_CREATION, n, edm_config(n), installation_id=INSTALLATION).workflow_id
+            for n in range(jobs)
+        )
     )
     hooks = [new_hook() for _ in range(concurrency)]
 
@@ -93,7 +99,9 @@ def bench_submissions(jobs: int, concurrency: int) -> tuple[float, float, list[s
         async def worker(worker_hook: MoodysHook) -> None:
             while not queue.empty():
                 number = queue.get_nowait()
-                await asyncio.to_thread(worker_hook.submit_job, EDM_CREATION, number, edm_config(number))
+                await asyncio.to_thread(
+                    worker_hook.submit_job, EDM_CREATION, number, edm_config(number), installation_id=INSTALLATION
+                )
 
         await asyncio.gather(*(worker(worker_hook) for worker_hook in hooks))
 
@@ -125,14 +133,19 @@ def bench_calls_per_job(jobs: int, poll_interval: float) -> tuple[float, float]:
     """HTTP round trips per job, from submission to FINISHED."""
     sync_hook = new_hook()
     for number in range(jobs):
-        workflow_id = sync_hook.submit_job(EDM_CREATION, 10_000 + number, edm_config(10_000 + number)).workflow_id
+        workflow_id = sync_hook.submit_job(
+            EDM_CREATION, 10_000 + number, edm_config(10_000 + number), installation_id=INSTALLATION
+        ).workflow_id
         while not sync_hook.get_job_status(EDM_CREATION, workflow_id).status.terminal:
             time.sleep(poll_interval)
     sync_calls = sync_hook.client.counter.calls / jobs
 
     async_hook = new_hook()
     submitted = [
-        async_hook.submit_job(EDM_CREATION, 20_000 + n, edm_config(20_000 + n)).workflow_id for n in range(jobs)
+        async_hook.submit_job(
+            EDM_CREATION, 20_000 + n, edm_config(20_000 + n), installation_id=INSTALLATION
+        ).workflow_id
+        for n in range(jobs)
     ]
 
     async def track(workflow_id: str) -> None:

@@ -145,6 +145,8 @@ def rerun(
             return errors
     for item in existing:
         job: Job = jobs.read_job(item.job_id, store=store)
-        if job.status.terminal:  # FAILED/CANCELLED/ERROR: a new job; INITIATED ones just run
-            jobs.resubmit_job(job.id, store=store)
+        # FAILED/CANCELLED/ERROR: a new job; INITIATED ones just run. One whose submission got no
+        # answer gets a new job too: its entity, which that lost submission may have made, is gone.
+        if job.status.terminal or job.outcome_unknown:
+            jobs.resubmit_job(job.id, abandon_lost_submission=True, store=store)
     return []

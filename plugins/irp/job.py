@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -17,12 +18,22 @@ from psycopg.types.json import Jsonb
 from irp.checks import require_id, require_text
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import IrpError, JobError
-from irp.moodys.protocol import EntityValidator, JobBackend, SubmissionResult
+from irp.installation import installation_id
+from irp.moodys.protocol import (
+    EntityValidator,
+    JobBackend,
+    SubmissionFinder,
+    SubmissionOutcomeUnknown,
+    SubmissionResult,
+)
 from irp.records import Job, JobConfiguration, JobTracking, columns
 from irp.store import Store, resolve
 
 _JOB_COLUMNS = columns(Job)
 _LOCK_NAMESPACE_SUBMIT = 0x1AA
+#: Moody's keeps an idempotency key 24 hours; within this window of an attempt, sending its key
+#: again replays the answer (an hour is left for clock skew and a slow first request).
+KEY_REPLAY_WINDOW = timedelta(hours=23)
 #: In flight and not being cancelled: replacing such a job would leave its Moody's job untracked.
 _RUNNING = frozenset({JobStatus.SUBMITTED, JobStatus.QUEUED, JobStatus.PENDING, JobStatus.RUNNING})
 
@@ -245,8 +256,14 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
 
     A synchronous type finishes here. A failed submission leaves the job ERROR with
     ``last_error`` and raises ``JobError``; a "nothing to do" outcome skips the job and its
-    configuration and raises ``JobSkipped``. The backend is idempotent per job id, so a retry
-    after a crash between its call and our commit finds the same Moody's job.
+    configuration and raises ``JobSkipped``. The backend is idempotent per store and job id, so
+    a retry after a crash between its call and our commit finds the same Moody's job.
+
+    The attempt is recorded before Moody's is called and cleared once its outcome is known, so a
+    submission whose answer was lost — or whose worker was killed mid-call — is never sent blind
+    again: within the idempotency key's lifetime the same key is sent (Moody's replays its answer,
+    or creates the job if it never had it); after that, Moody's is searched for what the job
+    creates and the job re-attached to what is found (see :func:`_look_up`).
     """
     require_id(job_id, "job_id", JobError)
     store = resolve(store)
@@ -259,18 +276,37 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
             raise JobError(f"Job {job_id} is skipped; resubmit it or its replacement instead")
         if job.submitted and not force:
             return job
+        if job.status is JobStatus.CANCELLED and not force:  # a person cancelled it (irp.repair)
+            raise JobError(f"Job {job_id} was cancelled before it was submitted; resubmit it to run it")
         data = get_job_config(job_id, store=store).job_configuration_data
         request = {"job_id": job_id, "batch_type": batch_type.value, "configuration": data}
+        expired = job.outcome_unknown and not _key_replays(job)
+        found = _look_up(job, batch_type, data, backend, store) if expired else None
+        if found is not None:
+            with store.transaction() as cursor:
+                _record_submission(cursor, job_id, batch_type, request, found)
+            return read_job(job_id, store=store)
+        with store.transaction() as cursor:
+            # The earliest unknown attempt is kept while its key may replay; past that, Moody's
+            # was searched and has nothing, so this is a new attempt with a new key lifetime.
+            cursor.execute(
+                "UPDATE irp_job SET submission_attempted_ts = CASE WHEN %s THEN now()"
+                " ELSE coalesce(submission_attempted_ts, now()) END WHERE id = %s",
+                (expired, job_id),
+            )
         try:
-            result = backend.submit_job(batch_type, job_id, data)
+            result = backend.submit_job(batch_type, job_id, data, installation_id=installation_id(store=store))
         except Exception as exc:
+            # An outcome that was unknown stays so until an answer settles it: a failure that
+            # came before the lost request's key was sent again tells nothing about it.
+            unknown = isinstance(exc, SubmissionOutcomeUnknown) or job.outcome_unknown
             with store.transaction() as cursor:
                 row = _lock_job(cursor, job_id)
                 _set_status(cursor, row, JobStatus.ERROR, None)
                 cursor.execute(
-                    "UPDATE irp_job SET last_error = %s, submission_request = %s, submission_response = %s"
-                    " WHERE id = %s",
-                    (str(exc), Jsonb(request), Jsonb(_error_response(exc)), job_id),
+                    "UPDATE irp_job SET last_error = %s, submission_request = %s, submission_response = %s,"
+                    " submission_attempted_ts = CASE WHEN %s THEN submission_attempted_ts END WHERE id = %s",
+                    (_last_error(exc, unknown), Jsonb(request), Jsonb(_error_response(exc)), unknown, job_id),
                 )
             failure = JobError(f"Job submission failed: {exc}")
             failure.__cause__ = exc
@@ -285,10 +321,57 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
     return read_job(job_id, store=store)
 
 
+def _last_error(exc: Exception, unknown: bool) -> str:
+    if not unknown:
+        return str(exc)
+    return (
+        f"{exc}. The submission's outcome is unknown: submitting the job again (a retry, or clearing its task) "
+        "looks it up in Moody's first and re-attaches it to the Moody's job it may have created"
+    )
+
+
+def _key_replays(job: Job) -> bool:
+    """Whether Moody's still keeps the idempotency key of the job's unknown attempt."""
+    attempted = job.submission_attempted_ts
+    return attempted is not None and datetime.now(UTC) - attempted < KEY_REPLAY_WINDOW
+
+
+def _look_up(
+    job: Job, batch_type: BatchType, data: Mapping[str, Any], backend: JobBackend, store: Store
+) -> SubmissionResult | None:
+    """What Moody's has of a job whose unknown attempt's key has expired, or None to send it.
+
+    (While the key is kept, sending it again is the look-up: Moody's replays its answer, or
+    creates the job if it never got it.) The backend searches Moody's for what the job creates,
+    leaving out the Moody's jobs other jobs of the batch own; a backend that cannot search sends
+    again (its submissions repeat harmlessly). When the search cannot tell, nothing is sent.
+    """
+    if not isinstance(backend, SubmissionFinder) or job.submission_attempted_ts is None:
+        return None
+    attempted = job.submission_attempted_ts
+    with store.transaction() as cursor:
+        cursor.execute(
+            "SELECT moodys_workflow_id FROM irp_job"
+            " WHERE batch_id = %s AND id <> %s AND moodys_workflow_id IS NOT NULL",
+            (job.batch_id, job.id),
+        )
+        taken = frozenset(str(row["moodys_workflow_id"]) for row in cursor.fetchall())
+    try:
+        return backend.find_submission(batch_type, data, since=attempted, taken=taken)
+    except Exception as exc:
+        raise JobError(
+            f"Job {job.id}: its submission of {attempted:%Y-%m-%d %H:%M} UTC got no answer and looking it up in "
+            f"Moody's failed, so nothing was sent: {exc}"
+        ) from exc
+
+
 def _record_skip(cursor: Any, job: Job, result: SubmissionResult) -> JobSkipped:
     reason = result.skipped_reason or "Job skipped during submission"
     _lock_job(cursor, job.id)
-    cursor.execute("UPDATE irp_job SET skipped = TRUE, updated_ts = now() WHERE id = %s", (job.id,))
+    cursor.execute(
+        "UPDATE irp_job SET skipped = TRUE, submission_attempted_ts = NULL, updated_ts = now() WHERE id = %s",
+        (job.id,),
+    )
     cursor.execute(
         "UPDATE irp_job_configuration SET skipped = TRUE, skipped_reason_txt = %s, updated_ts = now() WHERE id = %s",
         (reason, job.job_configuration_id),
@@ -305,7 +388,7 @@ def _record_submission(
     row = _lock_job(cursor, job_id)
     cursor.execute(
         "UPDATE irp_job SET moodys_workflow_id = %s, submitted_ts = now(), submission_request = %s,"
-        " submission_response = %s, last_error = NULL WHERE id = %s",
+        " submission_response = %s, last_error = NULL, submission_attempted_ts = NULL WHERE id = %s",
         (workflow_id, Jsonb({**request, **result.request}), Jsonb(result.response), job_id),
     )
     row["moodys_workflow_id"] = workflow_id
@@ -347,6 +430,7 @@ def resubmit_job(
     job_configuration_data: Mapping[str, Any] | None = None,
     override_reason: str | None = None,
     backend: JobBackend | None = None,
+    abandon_lost_submission: bool = False,
     store: Store | None = None,
 ) -> int:
     """Replace a job by a new one and reopen its batch; returns the new job id.
@@ -356,6 +440,11 @@ def resubmit_job(
     while the old one is skipped — and the batch set ACTIVE. A job that is skipped or already
     replaced is refused, so one job never gets two replacements. With ``backend`` the new job
     is submitted after the commit.
+
+    A job whose submission's outcome is unknown is refused too: Moody's may have its job, and a
+    replacement (a new job id, new idempotency keys) would create a second one. Submitting it
+    again looks it up first (:func:`submit_job`). ``abandon_lost_submission`` replaces it anyway,
+    for a caller that has dealt with what Moody's may have (deleted the entity to re-run it).
     """
     require_id(job_id, "job_id", JobError)
     if job_configuration_data is not None and not override_reason:
@@ -378,6 +467,12 @@ def resubmit_job(
             raise JobError(f"Job {job_id} was already resubmitted as job {child['id']}")
         if original.skipped:
             raise JobError(f"Job {job_id} is skipped and cannot be resubmitted")
+        if original.outcome_unknown and not abandon_lost_submission:
+            raise JobError(
+                f"Job {job_id}'s submission of {original.submission_attempted_ts:%Y-%m-%d %H:%M} UTC got no answer: "
+                "Moody's may have its job, so it is not replaced. Submit it again (clear its submit task): it is "
+                "looked up in Moody's and re-attached, or sent again when Moody's has nothing"
+            )
         if original.submitted and original.status in _RUNNING:
             raise JobError(
                 f"Job {job_id} is {original.status} in Moody's (workflow {original.moodys_workflow_id}); "

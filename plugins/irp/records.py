@@ -107,6 +107,8 @@ class Job:
     updated_ts: datetime
     submission_request: dict[str, Any] | None
     submission_response: dict[str, Any] | None
+    #: When a submission began whose outcome is still unknown (None once the answer is known).
+    submission_attempted_ts: datetime | None
 
     def __post_init__(self) -> None:
         self.status = JobStatus(self.status)
@@ -115,6 +117,12 @@ class Job:
     def submitted(self) -> bool:
         """A job with a workflow id was accepted once; submitting again would duplicate it."""
         return bool(self.moodys_workflow_id)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """Sent to Moody's without an answer (lost, still processing past the wait, the worker killed
+        mid-call): Moody's may have its job, so it is looked up before anything is sent again."""
+        return self.submission_attempted_ts is not None and not self.submitted
 
 
 @dataclass(slots=True)

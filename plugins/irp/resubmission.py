@@ -4,7 +4,8 @@ A mapped task instance is created for one job. When a person clears it in the Ai
 its job failed, the job is resubmitted: the failed job is skipped and a new job is linked to it.
 So is a job that had failed before a new run of the cycle started. An automatic retry (an
 infrastructure failure) re-attaches to the same job instead, a job that fails during a try is
-never resubmitted without a person, and a job that FINISHED is never submitted again.
+never resubmitted without a person, and a job that FINISHED is never submitted again. Nor is a
+job whose submission got no answer replaced, by a retry or a clear: it is looked up first.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def job_to_run(job_id: int, context: Any, *, retries: int, backend: JobBackend, 
     the job had already ended so before this DAG run started (a new run of the cycle repairs
     what an earlier one left). A cleared try first asks Moody's about a job the store still sees
     in flight: a person may have stopped its wait, which cancelled it without the store knowing.
+    A job whose submission's outcome is unknown (its answer was lost) is never replaced: a new job
+    would create a second Moody's job; it is submitted again, which looks Moody's up first and
+    re-attaches it (:func:`irp.job.submit_job`).
     """
     ti = context["ti"]
     cleared = is_cleared(ti, retries)
@@ -50,6 +54,8 @@ def job_to_run(job_id: int, context: Any, *, retries: int, backend: JobBackend, 
         job = jobs.read_job(job.id, store=store)
     run_start = getattr(context.get("dag_run"), "start_date", None)
     from_earlier_run = ti.try_number == 1 and run_start is not None and job.updated_ts < run_start
-    if job.status in RESUBMITTABLE and not job.skipped and (cleared or from_earlier_run):
+    # A job whose submission got no answer is not replaced: its submission looks Moody's up first.
+    replace = job.status in RESUBMITTABLE and not job.skipped and not job.outcome_unknown
+    if replace and (cleared or from_earlier_run):
         job = jobs.read_job(jobs.resubmit_job(job.id, store=store), store=store)
     return job

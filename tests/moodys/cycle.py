@@ -4,11 +4,13 @@ import CSVs, and helpers that submit and poll jobs through a MoodysHook."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from irp.constants import BatchType, JobStatus
 from irp.moodys.hook import MoodysHook
+from irp.moodys.jobs import RequestKeys, Step
 from irp.moodys.retry import RetryPolicy
 from moodys_simulator.testing import RunningSimulator
 
@@ -19,6 +21,14 @@ CONN_ENV = "AIRFLOW_CONN_MOODYS_DEFAULT"
 #: Fast retries: the simulator's faults are immediate, tests should be too.
 FAST_RETRIES = RetryPolicy(backoff_factor=0.01, max_backoff=0.05, still_processing_delay=0.05)
 MAX_POLLS = 20
+#: The installation id of the store these tests submit for (the hook's keys are derived from it).
+INSTALLATION = uuid.UUID("5f0c8a1e-2b7d-4c39-9e51-0a6d3f2b8c47")
+
+
+def key(job_id: int, step: Step, suffix: str = "") -> str:
+    """The ``X-RMS-RequestId`` of one POST of a job submitted with :data:`INSTALLATION`."""
+    return RequestKeys(INSTALLATION, job_id)(step, suffix)
+
 
 EDM = "RM_EDM_202511_Quarterly_USFL"
 PORTFOLIO = "USFL_Other"
@@ -179,7 +189,7 @@ def run_batch(hook: MoodysHook, batch_type: BatchType, configs: list[Mapping[str
         config = dict(config)
         if batch_type is BatchType.EXPORT_TO_RDM and not config.get("is_seed_job"):
             config["database_id"] = hook.rdm_database(RDM)[0]
-        result = hook.submit_job(batch_type, first_job_id + offset, config)
+        result = hook.submit_job(batch_type, first_job_id + offset, config, installation_id=INSTALLATION)
         if not batch_type.synchronous:
             statuses = poll_to_terminal(hook, batch_type, result.workflow_id)
             assert statuses[-1] is JobStatus.FINISHED, (batch_type, statuses)

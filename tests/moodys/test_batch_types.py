@@ -4,6 +4,7 @@ socket; post-conditions are checked in the simulator's state."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import JobError
 from irp.moodys.errors import MoodysLookupError
 from irp.moodys.hook import MoodysHook
+from irp.moodys.jobs import RequestKeys, Step
 from irp.moodys.protocol import StatusReport
 from moodys.cycle import (
     ANALYSIS,
@@ -20,12 +22,14 @@ from moodys.cycle import (
     CYCLE_TYPES,
     EDM,
     GROUP,
+    INSTALLATION,
     PORTFOLIO,
     RDM,
     ROLLUP,
     SUB_PORTFOLIO,
     TREATY,
     cycle_configs,
+    key,
     poll_to_terminal,
     run_batch,
     run_cycle_until,
@@ -147,7 +151,9 @@ def test_submit_poll_finished(hook: MoodysHook, sim: RunningSimulator, batch_typ
 
 
 def test_async_statuses_progress_through_the_lifecycle(hook: MoodysHook) -> None:
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0])
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0], installation_id=INSTALLATION
+    )
     statuses = poll_to_terminal(hook, BatchType.EDM_CREATION, result.workflow_id)
     assert statuses == [
         JobStatus.QUEUED,
@@ -162,25 +168,26 @@ def test_every_post_carries_a_request_id_derived_from_the_job(hook: MoodysHook, 
     run_cycle_until(hook, BatchType.MRI_IMPORT)
     run_batch(hook, BatchType.MRI_IMPORT, cycle_configs(BatchType.MRI_IMPORT), first_job_id=77)
     submissions = sim.admin.state()["submissions"]
-    assert {"irp-job-77-folder", "irp-job-77-import"} <= set(submissions)
-    assert submissions["irp-job-77-import"]["path"] == "/platform/import/v1/jobs"
+    assert {key(77, Step.FOLDER), key(77, Step.IMPORT)} <= set(submissions)
+    assert submissions[key(77, Step.IMPORT)]["path"] == "/platform/import/v1/jobs"
+    assert uuid.UUID(key(77, Step.IMPORT)).version == 5  # Moody's asks for a UUID
 
 
 def test_resubmitting_the_same_job_replays_the_first_submission(hook: MoodysHook, sim: RunningSimulator) -> None:
     config = cycle_configs(BatchType.EDM_CREATION)[0]
-    first = hook.submit_job(BatchType.EDM_CREATION, 9, config)
-    second = hook.submit_job(BatchType.EDM_CREATION, 9, config)
+    first = hook.submit_job(BatchType.EDM_CREATION, 9, config, installation_id=INSTALLATION)
+    second = hook.submit_job(BatchType.EDM_CREATION, 9, config, installation_id=INSTALLATION)
     assert second.workflow_id == first.workflow_id
     assert len(sim.admin.state()["jobs"]) == 1
-    third = hook.submit_job(BatchType.EDM_CREATION, 10, config)
+    third = hook.submit_job(BatchType.EDM_CREATION, 10, config, installation_id=INSTALLATION)
     assert third.workflow_id != first.workflow_id
 
 
 def test_synchronous_types_are_idempotent_per_job(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.PORTFOLIO_CREATION)
     config = cycle_configs(BatchType.PORTFOLIO_CREATION)[0]
-    first = hook.submit_job(BatchType.PORTFOLIO_CREATION, 11, config)
-    again = hook.submit_job(BatchType.PORTFOLIO_CREATION, 11, config)
+    first = hook.submit_job(BatchType.PORTFOLIO_CREATION, 11, config, installation_id=INSTALLATION)
+    again = hook.submit_job(BatchType.PORTFOLIO_CREATION, 11, config, installation_id=INSTALLATION)
     assert again.response["portfolio_id"] == first.response["portfolio_id"]
     assert len(edm_state(sim)["portfolios"]) == 1
 
@@ -188,7 +195,7 @@ def test_synchronous_types_are_idempotent_per_job(hook: MoodysHook, sim: Running
 def test_grouping_skips_when_every_item_is_missing(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.ANALYSIS)
     config = {**cycle_configs(BatchType.GROUPING)[0], "items": ["nope_1", "nope_2"]}
-    result = hook.submit_job(BatchType.GROUPING, 1, config)
+    result = hook.submit_job(BatchType.GROUPING, 1, config, installation_id=INSTALLATION)
     assert result.workflow_id == ""
     assert "All 2 items" in (result.skipped_reason or "")
     assert not [job for job in sim.admin.state()["jobs"] if job["kind"] == "grouping"]
@@ -197,20 +204,22 @@ def test_grouping_skips_when_every_item_is_missing(hook: MoodysHook, sim: Runnin
 def test_grouping_reports_skipped_and_included_items(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.GROUPING)
     config = {**cycle_configs(BatchType.GROUPING)[0], "items": [ANALYSIS, "missing_analysis"]}
-    result = hook.submit_job(BatchType.GROUPING, 1, config)
+    result = hook.submit_job(BatchType.GROUPING, 1, config, installation_id=INSTALLATION)
     assert result.response["included_items"] == [ANALYSIS]
     assert result.response["skipped_items"] == ["missing_analysis"]
 
 
 def test_export_skips_a_missing_item(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.EDM_DB_UPGRADE)
-    result = hook.submit_job(BatchType.EXPORT_TO_RDM, 1, cycle_configs(BatchType.EXPORT_TO_RDM)[0])
+    result = hook.submit_job(
+        BatchType.EXPORT_TO_RDM, 1, cycle_configs(BatchType.EXPORT_TO_RDM)[0], installation_id=INSTALLATION
+    )
     assert result.skipped_reason is not None
 
 
 def test_name_marker_fails_the_job(hook: MoodysHook) -> None:
     config = {**cycle_configs(BatchType.EDM_CREATION)[0], "Database": "RM_EDM_202511___SIMFAIL__"}
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, config)
+    result = hook.submit_job(BatchType.EDM_CREATION, 1, config, installation_id=INSTALLATION)
     report = None
     for _ in range(10):
         report = hook.get_job_status(BatchType.EDM_CREATION, result.workflow_id)
@@ -222,7 +231,9 @@ def test_name_marker_fails_the_job(hook: MoodysHook) -> None:
 
 
 def test_cancel_running_job(hook: MoodysHook) -> None:
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0])
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0], installation_id=INSTALLATION
+    )
     for _ in range(3):
         hook.get_job_status(BatchType.EDM_CREATION, result.workflow_id)
     hook.cancel_job(BatchType.EDM_CREATION, result.workflow_id)
@@ -234,14 +245,16 @@ def test_cancel_running_job(hook: MoodysHook) -> None:
 def test_cancel_legacy_workflow(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.EDM_DB_UPGRADE)
     config = cycle_configs(BatchType.EDM_DB_UPGRADE)[0]
-    result = hook.submit_job(BatchType.EDM_DB_UPGRADE, 1, config)
+    result = hook.submit_job(BatchType.EDM_DB_UPGRADE, 1, config, installation_id=INSTALLATION)
     hook.cancel_job(BatchType.EDM_DB_UPGRADE, result.workflow_id)
     assert poll_to_terminal(hook, BatchType.EDM_DB_UPGRADE, result.workflow_id) == [JobStatus.CANCELLED]
     assert hook.api.edm(EDM).data_version == "21.0.0"
 
 
 def test_async_status_poll_and_cancel(hook: MoodysHook) -> None:
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0])
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0], installation_id=INSTALLATION
+    )
 
     async def poll_cancel_poll() -> tuple[StatusReport, StatusReport]:
         async with hook:
@@ -265,32 +278,32 @@ SQL_TYPES = {BatchType.DATA_EXTRACTION, BatchType.PORTFOLIO_MAPPING}
 def test_map_sub_portfolios_applies_the_mapping_idempotently(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.CREATE_REINSURANCE_TREATIES)
     assignments = {SUB_PORTFOLIO: ["A-1"], "USFL_Other_Renters": ["A-2", "A-1"]}
-    first = hook.map_sub_portfolios(EDM, PORTFOLIO, assignments, request_key="irp-job-7")
-    again = hook.map_sub_portfolios(EDM, PORTFOLIO, assignments, request_key="irp-job-7")
+    keys = RequestKeys(INSTALLATION, 7)
+    first = hook.map_sub_portfolios(EDM, PORTFOLIO, assignments, keys)
+    again = hook.map_sub_portfolios(EDM, PORTFOLIO, assignments, keys)
     assert first == again == {SUB_PORTFOLIO: 1, "USFL_Other_Renters": 2}
     portfolios = {p["portfolioName"]: p for p in edm_state(sim)["portfolios"]}
     assert set(portfolios) == {PORTFOLIO, SUB_PORTFOLIO, "USFL_Other_Renters"}
     assert (portfolios[SUB_PORTFOLIO]["accountsCount"], portfolios[SUB_PORTFOLIO]["locationsCount"]) == (1, 2)
     assert portfolios["USFL_Other_Renters"]["accountsCount"] == 2
-    assert "irp-job-7-portfolio-USFL_Other_Renters" in sim.admin.state()["submissions"]
+    assert keys(Step.PORTFOLIO, "USFL_Other_Renters") in sim.admin.state()["submissions"]
 
 
 def test_map_sub_portfolios_rejects_unknown_accounts(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.CREATE_REINSURANCE_TREATIES)
     with pytest.raises(MoodysLookupError, match=r"Accounts not in .*: NOPE"):
-        hook.map_sub_portfolios(EDM, PORTFOLIO, {SUB_PORTFOLIO: ["A-1", "NOPE"]}, request_key="irp-job-8")
+        hook.map_sub_portfolios(EDM, PORTFOLIO, {SUB_PORTFOLIO: ["A-1", "NOPE"]}, RequestKeys(INSTALLATION, 8))
 
 
-def test_names_that_headers_cannot_carry_get_hashed_request_ids(hook: MoodysHook, sim: RunningSimulator) -> None:
+def test_names_that_headers_cannot_carry_are_hashed_into_request_ids(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.ANALYSIS)
     tag = "洪水 flood tag"
     config = {**cycle_configs(BatchType.ANALYSIS)[0], "Tag 1": tag}
-    result = hook.submit_job(BatchType.ANALYSIS, 3, config)
+    result = hook.submit_job(BatchType.ANALYSIS, 3, config, installation_id=INSTALLATION)
     assert poll_to_terminal(hook, BatchType.ANALYSIS, result.workflow_id)[-1] is JobStatus.FINISHED
     assert tag in {row["tagName"] for row in sim.admin.state()["tags"]}
-    tag_keys = [key for key in sim.admin.state()["submissions"] if key.startswith("irp-job-3-tag-")]
-    assert len(tag_keys) == 1
-    assert tag_keys[0].isascii()
+    assert key(3, Step.TAG, tag) in sim.admin.state()["submissions"]
+    assert key(3, Step.TAG, tag).isascii()
 
 
 def test_hd_analysis_is_plt_and_propagates_to_grouping_and_export(hook: MoodysHook, sim: RunningSimulator) -> None:
@@ -321,16 +334,16 @@ def test_dlm_analysis_without_event_rate_is_refused(hook: MoodysHook) -> None:
     config = dict(cycle_configs(BatchType.ANALYSIS)[0])
     config.pop("Event Rate")
     with pytest.raises(JobError, match="needs an Event Rate"):
-        hook.submit_job(BatchType.ANALYSIS, 1, config)
+        hook.submit_job(BatchType.ANALYSIS, 1, config, installation_id=INSTALLATION)
 
 
 def test_export_append_without_database_id_finds_the_seed_rdm(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.EXPORT_TO_RDM)
     seed, append = cycle_configs(BatchType.EXPORT_TO_RDM)
     with pytest.raises(MoodysLookupError, match="found 0"):
-        hook.submit_job(BatchType.EXPORT_TO_RDM, 1, append)
+        hook.submit_job(BatchType.EXPORT_TO_RDM, 1, append, installation_id=INSTALLATION)
     run_batch(hook, BatchType.EXPORT_TO_RDM, [seed], first_job_id=2)
-    result = hook.submit_job(BatchType.EXPORT_TO_RDM, 3, append)
+    result = hook.submit_job(BatchType.EXPORT_TO_RDM, 3, append, installation_id=INSTALLATION)
     assert result.request["http_request_body"]["settings"]["databaseId"] == hook.rdm_database(RDM)[0]
     assert poll_to_terminal(hook, BatchType.EXPORT_TO_RDM, result.workflow_id)[-1] is JobStatus.FINISHED
     check_export(sim)
@@ -358,4 +371,4 @@ def test_elt_only_grouping_sends_no_simulation_set(hook: MoodysHook) -> None:
 def test_mri_import_without_a_data_directory_is_a_job_error(hook: MoodysHook) -> None:
     hook.data_directory = None
     with pytest.raises(JobError, match="cannot locate the import files"):
-        hook.submit_job(BatchType.MRI_IMPORT, 1, cycle_configs(BatchType.MRI_IMPORT)[0])
+        hook.submit_job(BatchType.MRI_IMPORT, 1, cycle_configs(BatchType.MRI_IMPORT)[0], installation_id=INSTALLATION)

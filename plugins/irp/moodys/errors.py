@@ -53,6 +53,12 @@ class MoodysApiError(MoodysError):
         """An outage rather than an answer: no response, 429 or 5xx."""
         return self.status is None or self.status == 429 or self.status >= 500
 
+    @property
+    def outcome_unknown(self) -> bool:
+        """A POST that Moody's may have acted on without our knowing: no answer, a timeout, a key
+        still "in progress" (409) past the wait, or a server error. A 429 or another 4xx is a refusal."""
+        return self.method == "POST" and (self.status is None or self.status in (408, 409) or self.status >= 500)
+
 
 class MoodysAuthError(MoodysApiError):
     """Moody's rejected the credentials (401, after one re-login in bearer mode) or login failed."""

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from airflow.providers.http.hooks.http import HttpHook
 
@@ -21,8 +23,8 @@ from irp.constants import BatchType
 from irp.moodys import jobs, validation
 from irp.moodys.api import DEFAULT_SERVER_NAME, MoodysApi
 from irp.moodys.auth import MoodysConnectionConfig
-from irp.moodys.errors import MoodysLookupError
-from irp.moodys.protocol import EntityMessage, StatusReport, SubmissionResult
+from irp.moodys.errors import MoodysApiError, MoodysLookupError
+from irp.moodys.protocol import EntityMessage, StatusReport, SubmissionOutcomeUnknown, SubmissionResult
 from irp.moodys.retry import RetryPolicy
 from irp.moodys.transport import AsyncMoodysClient, MoodysClient
 
@@ -145,12 +147,28 @@ class MoodysHook(HttpHook):
         return directory / name
 
     # -- JobBackend ------------------------------------------------------------------------------
-    def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:
-        """Submit one job (idempotent per ``job_id``); synchronous types are complete on return."""
+    def submit_job(
+        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any], *, installation_id: UUID
+    ) -> SubmissionResult:
+        """Submit one job (idempotent per store and ``job_id``); synchronous types are complete on return."""
         context = jobs.SubmissionContext(
-            self.api, job_id, BatchType.parse(batch_type), job_configuration, self.resolve_file
+            self.api, job_id, BatchType.parse(batch_type), job_configuration, self.resolve_file, installation_id
         )
-        return jobs.submit(context)
+        try:
+            return jobs.submit(context)
+        except MoodysApiError as error:
+            if error.outcome_unknown:
+                raise SubmissionOutcomeUnknown(f"{error}: Moody's may have acted on it") from error
+            raise
+
+    def find_submission(
+        self, batch_type: BatchType, job_configuration: Mapping[str, Any], *, since: datetime, taken: frozenset[str]
+    ) -> SubmissionResult | None:
+        """What Moody's has of a job whose submission's answer was lost (see ``jobs.find_submission``)."""
+        lookup = jobs.SubmissionLookup(
+            self.api, BatchType.parse(batch_type), job_configuration, since, taken, self.client.config.resource_group_id
+        )
+        return jobs.find_submission(lookup)
 
     def get_job_status(self, batch_type: BatchType, workflow_id: str) -> StatusReport:
         response = self.client.request(jobs.status_request(BatchType.parse(batch_type), workflow_id))
@@ -207,12 +225,12 @@ class MoodysHook(HttpHook):
         return self.api.rdm_database(self.api.server_id(server_name), rdm_name)
 
     def map_sub_portfolios(
-        self, edm_name: str, portfolio_name: str, assignments: Mapping[str, Sequence[str]], request_key: str
+        self, edm_name: str, portfolio_name: str, assignments: Mapping[str, Sequence[str]], keys: jobs.RequestKeys
     ) -> dict[str, int]:
         """Create the sub-portfolios of a base portfolio and give each its accounts (by account number).
 
         The Portfolio Mapping SQL decides the assignments; this applies them through the API
-        (``POST …/portfolios`` with ``X-RMS-RequestId`` = ``<request_key>-portfolio-<name>``, then
+        (``POST …/portfolios`` with ``X-RMS-RequestId`` = the job's key of the sub-portfolio, then
         ``PATCH …/portfolios/{id}/accounts``), so a retried job neither duplicates a portfolio nor
         an assignment. Returns the number of accounts per sub-portfolio.
         """
@@ -236,7 +254,7 @@ class MoodysHook(HttpHook):
                     edm.exposure_id,
                     name,
                     f"{name} mapped from {portfolio_name}",
-                    f"{request_key}-portfolio-{jobs.safe_key(name)}",
+                    keys(jobs.Step.PORTFOLIO, name),
                 )
             )
             ids = sorted({account_ids[number] for number in numbers})

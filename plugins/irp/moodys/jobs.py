@@ -1,22 +1,22 @@
 """Per batch type: how one job is submitted to Moody's, where it is tracked, what is recorded.
 
-Submission is idempotent per job: every POST of a job carries ``X-RMS-RequestId`` =
-``irp-job-<job id>-<step>``, so an HTTP retry or a whole task retry after a crash replays the first
-answer instead of creating a second Moody's entity or job. For the same reason "must not exist"
+Submission is idempotent per job: every POST of a job carries ``X-RMS-RequestId`` = a UUID derived
+from the store's installation id, the job id and the step (:class:`RequestKeys`), so an HTTP retry
+or a whole task retry after a crash replays the first answer instead of creating a second Moody's
+entity or job, and no other store's job ever sends the same key. For the same reason "must not exist"
 checks are left to entity validation (:mod:`irp.moodys.validation`), which runs before a batch is
 submitted: a retried submission must find its own, already created, entity acceptable.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid5
 
 from irp.configuration.jobs import JobField
 from irp.configuration.schema import (
@@ -45,7 +45,8 @@ from irp.moodys.protocol import StatusReport, SubmissionResult
 from irp.moodys.transport import HttpMethod, MoodysRequest
 from irp.moodys.upload import UploadDetail, upload_file
 
-REQUEST_ID_PREFIX = "irp-job"
+#: Start of the readable name a request key is derived from (``irp-job-<job id>-<step>``).
+REQUEST_NAME_PREFIX = "irp-job"
 PORTFOLIO_NAME_LIMIT = 40
 TREATY_NUMBER_LIMIT = 20
 DEFAULT_GEOCODE_VERSION = "22.0"
@@ -59,18 +60,11 @@ if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
 
-SAFE_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
-
-def safe_key(text: str) -> str:
-    """``text`` if it is a short header-safe token, else a stable digest of it (names may hold
-    spaces or non-ASCII characters, which HTTP headers cannot carry)."""
-    return text if SAFE_KEY.match(text) else hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def request_id(job_id: int, step: str) -> str:
-    """Idempotency key of one POST of one job (stable across retries, new for a resubmitted job)."""
-    return f"{REQUEST_ID_PREFIX}-{job_id}-{step}"
+def request_id(installation_id: UUID, job_id: int, step: str) -> str:
+    """Idempotency key of one POST of one job: a UUID, as Moody's asks, stable across retries of
+    the job and step, new for a resubmitted job (a new job id), and different in another store
+    (its own installation id) even where job ids repeat."""
+    return str(uuid5(installation_id, f"{REQUEST_NAME_PREFIX}-{job_id}-{step}"))
 
 
 class Step(StrEnum):
@@ -89,6 +83,18 @@ class Step(StrEnum):
     MODEL = "model"
     GROUPING = "grouping"
     EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class RequestKeys:
+    """The idempotency keys of one job of one store: one per step (and per item of a step that
+    posts several, e.g. one per tag or sub-portfolio name)."""
+
+    installation_id: UUID
+    job_id: int
+
+    def __call__(self, step: Step, suffix: str = "") -> str:
+        return request_id(self.installation_id, self.job_id, f"{step}-{suffix}" if suffix else step.value)
 
 
 # -- tracking -------------------------------------------------------------------------------------
@@ -184,10 +190,11 @@ class SubmissionContext:
     batch_type: BatchType
     config: Mapping[str, Any]
     resolve_file: FileResolver
+    installation_id: UUID
     submitted_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     def rid(self, step: Step, suffix: str = "") -> str:
-        return request_id(self.job_id, f"{step}-{safe_key(suffix)}" if suffix else step.value)
+        return RequestKeys(self.installation_id, self.job_id)(step, suffix)
 
     def record(self, body: Any) -> dict[str, Any]:
         return {
@@ -582,6 +589,149 @@ SUBMITTERS: dict[BatchType, Callable[[SubmissionContext], SubmissionResult]] = {
     BatchType.GROUPING_ROLLUP: submit_grouping,
     BatchType.EXPORT_TO_RDM: submit_export,
 }
+
+
+# -- looking up a submission whose answer was lost ---------------------------------------------
+#: Moody's clock and ours may differ: a job submitted this long before our attempt may still be ours.
+CLOCK_SKEW = timedelta(minutes=10)
+#: Where Moody's lists the jobs each asynchronous batch type submits, and the job ``type`` to ask
+#: for where the list also holds other jobs of the same name (EDM deletes are named after the EDM).
+JOB_LISTS: dict[BatchType, tuple[ApiPath, str | None]] = {
+    BatchType.EDM_CREATION: (ApiPath.RISKDATA_JOBS, "CREATE_EDM"),
+    BatchType.MRI_IMPORT: (ApiPath.IMPORT_JOBS, None),
+    BatchType.GEOHAZ: (ApiPath.GEOHAZ_JOBS, None),
+    BatchType.ANALYSIS: (ApiPath.MODEL_JOBS, None),
+    BatchType.GROUPING: (ApiPath.GROUPING_JOBS, None),
+    BatchType.GROUPING_ROLLUP: (ApiPath.GROUPING_JOBS, None),
+    BatchType.EXPORT_TO_RDM: (ApiPath.EXPORT_JOBS, None),
+}
+
+
+def _export_job_name(api: MoodysApi, config: Mapping[str, Any]) -> str:
+    """The seed creates the RDM (the job is named after it); appends are named after its database."""
+    rdm_name = str(required(config, JobField.RDM_NAME))
+    if not config.get(JobField.DATABASE_ID) and config.get(JobField.IS_SEED_JOB, True):
+        return rdm_name
+    server_id = api.server_id(str(config.get(JobField.SERVER_NAME) or DEFAULT_SERVER_NAME))
+    return api.rdm_database(server_id, rdm_name)[1]
+
+
+def _import_job_name(api: MoodysApi, config: Mapping[str, Any]) -> str:
+    return f"PORTFOLIO: {required(config, PortfoliosColumn.PORTFOLIO)}"
+
+
+#: The name Moody's gives the job a configuration submits (contract §2.4).
+JOB_NAMES: dict[BatchType, Callable[[MoodysApi, Mapping[str, Any]], str]] = {
+    BatchType.EDM_CREATION: lambda api, c: str(required(c, JobField.DATABASE)),
+    BatchType.MRI_IMPORT: _import_job_name,
+    BatchType.GEOHAZ: lambda api, c: f"{required(c, JobField.DATABASE)}: {_import_job_name(api, c)}",
+    BatchType.ANALYSIS: lambda api, c: str(required(c, AnalysisColumn.ANALYSIS_NAME)),
+    BatchType.GROUPING: lambda api, c: str(required(c, GroupingsColumn.GROUP_NAME)),
+    BatchType.GROUPING_ROLLUP: lambda api, c: str(required(c, GroupingsColumn.GROUP_NAME)),
+    BatchType.EXPORT_TO_RDM: _export_job_name,
+}
+
+
+def _submitted_at(row: Mapping[str, Any]) -> datetime | None:
+    text = row.get("submittedAt") or row.get("submitTime")
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class SubmissionLookup:
+    """What a lost submission is looked up by: its batch type and configuration, when it was
+    attempted, the Moody's ids other jobs of the batch own, and our resource group."""
+
+    api: MoodysApi
+    batch_type: BatchType
+    config: Mapping[str, Any]
+    since: datetime
+    taken: frozenset[str]
+    resource_group_id: str
+
+    def could_be_ours(self, row: Mapping[str, Any]) -> bool:
+        submitted = _submitted_at(row)
+        group = row.get("resourceGroupId")
+        return (
+            str(row.get("jobId")) not in self.taken
+            and (not group or group == self.resource_group_id)
+            and (submitted is None or submitted >= self.since - CLOCK_SKEW)
+        )
+
+
+def find_job(lookup: SubmissionLookup) -> SubmissionResult | None:
+    """The Moody's job of an asynchronous batch type, found in its job list by name."""
+    path, job_type = JOB_LISTS[lookup.batch_type]
+    name = JOB_NAMES[lookup.batch_type](lookup.api, lookup.config)
+    filter_ = search.and_(search.eq("name", name), search.eq("type", job_type) if job_type else "")
+    candidates = [row for row in lookup.api.search(path, filter_) if lookup.could_be_ours(row)]
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        ids = ", ".join(str(row.get("jobId")) for row in candidates)
+        raise MoodysLookupError(
+            f"Moody's has {len(candidates)} jobs named '{name}' submitted since {lookup.since:%Y-%m-%d %H:%M} UTC "
+            f"({ids}): which one this job submitted cannot be told; check them in Moody's"
+        )
+    workflow_id = str(candidates[0]["jobId"])
+    response = {
+        "workflow_id": workflow_id,
+        "moody_job_id": int(workflow_id),
+        "status": ACCEPTED,
+        "reattached": True,
+        "message": f"Re-attached to Moody's job {workflow_id} ('{name}'): its submission's answer was lost",
+    }
+    return SubmissionResult(workflow_id, {"lookup": {"path": path.value, "filter": filter_}}, response)
+
+
+def find_portfolio(lookup: SubmissionLookup) -> SubmissionResult | None:
+    """Portfolio Creation is synchronous: the portfolio itself is what it created."""
+    edm_name = str(required(lookup.config, JobField.DATABASE))
+    name = str(required(lookup.config, PortfoliosColumn.PORTFOLIO))
+    edm = lookup.api.edm(edm_name)
+    portfolio = lookup.api.find_portfolios(edm.exposure_id, [name]).get(name)
+    if portfolio is None:
+        return None
+    response = {
+        "workflow_id": SYNCHRONOUS_WORKFLOW_ID,
+        "status": COMPLETED,
+        "reattached": True,
+        "portfolio_id": portfolio.portfolio_id,
+        "message": f"Portfolio {name} found in {edm_name}: its creation's answer was lost",
+    }
+    return SubmissionResult(SYNCHRONOUS_WORKFLOW_ID, {"lookup": {"edm": edm_name, "portfolio": name}}, response)
+
+
+def find_treaty(lookup: SubmissionLookup) -> SubmissionResult | None:
+    """A treaty that exists may lack the LOB links posted after it, which cannot be read back."""
+    edm_name = str(required(lookup.config, JobField.DATABASE))
+    name = str(required(lookup.config, TreatyColumn.TREATY_NAME))
+    edm = lookup.api.edm(edm_name)
+    if name not in lookup.api.find_treaties(edm.exposure_id, [name]):
+        return None
+    raise MoodysLookupError(
+        f"Treaty '{name}' exists in '{edm_name}' but its LOB links cannot be verified; check it in Moody's, "
+        "then skip this job (or delete the treaty and resubmit it)"
+    )
+
+
+#: Batch types whose lost submission is looked up; the others (EDM DB Upgrade) create nothing
+#: that sending them again would duplicate.
+FINDERS: dict[BatchType, Callable[[SubmissionLookup], SubmissionResult | None]] = {
+    **dict.fromkeys(JOB_LISTS, find_job),
+    BatchType.PORTFOLIO_CREATION: find_portfolio,
+    BatchType.CREATE_REINSURANCE_TREATIES: find_treaty,
+}
+
+
+def find_submission(lookup: SubmissionLookup) -> SubmissionResult | None:
+    finder = FINDERS.get(lookup.batch_type)
+    return finder(lookup) if finder is not None else None
 
 
 def submit(ctx: SubmissionContext) -> SubmissionResult:

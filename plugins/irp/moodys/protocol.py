@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
+from uuid import UUID
 
 from irp.constants import BatchType, JobStatus
+from irp.exceptions import JobError
+
+
+class SubmissionOutcomeUnknown(JobError):
+    """A request that creates something was sent and its answer never came (connection dropped,
+    timeout, still "in progress" past the wait, a 5xx): Moody's may have acted on it. The store
+    keeps the job's outcome unknown, so it is looked up in Moody's before anything is sent again."""
 
 
 @dataclass(frozen=True)
@@ -62,14 +71,33 @@ class EntityMessage:
 class JobBackend(Protocol):
     """Runs the jobs of some batch types."""
 
-    def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:
-        """Submit one job. Must be idempotent per ``job_id``: a second call for the same job
-        (a retry after a crash) returns the first submission instead of creating another."""
+    def submit_job(
+        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any], *, installation_id: UUID
+    ) -> SubmissionResult:
+        """Submit one job. Must be idempotent per store (``installation_id``) and ``job_id``: a second
+        call for the same job (a retry after a crash) returns the first submission instead of
+        creating another, and another store's job with the same id is not mistaken for it.
+        Raises :class:`SubmissionOutcomeUnknown` when Moody's may have acted without answering."""
         ...
 
     def get_job_status(self, batch_type: BatchType, workflow_id: str) -> StatusReport: ...
 
     def cancel_job(self, batch_type: BatchType, workflow_id: str) -> None: ...
+
+
+@runtime_checkable
+class SubmissionFinder(Protocol):
+    """Finds in Moody's what a job whose submission outcome is unknown created, by what it creates
+    (its Moody's job by name, or the entity of a synchronous type), once its idempotency key may
+    have expired. A backend without it sends such a job again: its submissions repeat harmlessly."""
+
+    def find_submission(
+        self, batch_type: BatchType, job_configuration: Mapping[str, Any], *, since: datetime, taken: frozenset[str]
+    ) -> SubmissionResult | None:
+        """The submission Moody's has for the job (created at or after ``since``, not one of the
+        Moody's ids in ``taken``, which other jobs of the batch own), or None when it has none.
+        Raises when it cannot tell (Moody's unreachable, several candidates)."""
+        ...
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType
 from irp.exceptions import JobError
@@ -38,7 +39,15 @@ class DataExtractionRunner:
         self.template_root = Path(sql_folder) / "data_extraction"
         self.storage_root = storage_root
 
-    def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:
+    def submit_job(
+        self,
+        batch_type: BatchType,
+        job_id: int,
+        job_configuration: Mapping[str, Any],
+        *,
+        installation_id: UUID | None = None,
+    ) -> SubmissionResult:
+        """Run the extraction (it sends nothing to Moody's, so ``installation_id`` keys nothing)."""
         if batch_type is not BatchType.DATA_EXTRACTION:
             raise JobError(f"DataExtractionRunner cannot run a {batch_type} job")
         metadata = job_configuration.get("Metadata") or {}

@@ -13,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType
 from irp.exceptions import JobError
+from irp.moodys.jobs import RequestKeys
 from irp.moodys.protocol import StatusReport, SubmissionResult
 from irp.runners.sql_templates import cycle_directory, run_template, safe_name
 
@@ -34,7 +36,9 @@ class PortfolioMappingRunner:
         self.databridge_conn_id = databridge_conn_id
         self.template_root = Path(sql_folder) / "portfolio_mapping"
 
-    def submit_job(self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any]) -> SubmissionResult:
+    def submit_job(
+        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any], *, installation_id: UUID
+    ) -> SubmissionResult:
         if batch_type is not BatchType.PORTFOLIO_MAPPING:
             raise JobError(f"PortfolioMappingRunner cannot run a {batch_type} job")
         for field in ("Portfolio", "Database", "Import File"):
@@ -61,7 +65,7 @@ class PortfolioMappingRunner:
             "edm": database_name,
         }
         assignments = self._assignments(template, parameters)
-        created = self.hook.map_sub_portfolios(edm, portfolio, assignments, request_key=f"irp-job-{job_id}")
+        created = self.hook.map_sub_portfolios(edm, portfolio, assignments, RequestKeys(installation_id, job_id))
         return SubmissionResult(
             SYNCHRONOUS_WORKFLOW_ID,
             request={"sql_script": str(template), "parameters": parameters},
