@@ -40,7 +40,7 @@ def test_one_dag_per_cycle_file(cycles_folder):
     write_cycle(cycles_folder, "2026-Q2", on_existing="skip", batch_types={"Analysis": {"poll_interval": 60}})
     bag = dagbag()
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["irp_cycle__2026-Q1", "irp_cycle__2026-Q2"]
+    assert sorted(bag.dag_ids) == ["irp_cycle__2026-Q1", "irp_cycle__2026-Q2", "irp_repair"]
     dag = bag.dags["irp_cycle__2026-Q1"]
     dag.check_cycle()
     groups = [bt.slug for bt in BatchType]
@@ -62,7 +62,7 @@ def test_parsing_is_fast_and_needs_no_services(cycles_folder):
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     dags, errors, parse_seconds = out.stdout.split()[-3:]
-    assert (int(dags), int(errors)) == (4, 0)
+    assert (int(dags), int(errors)) == (5, 0)  # and irp_repair
     # Recorded, not asserted against a machine-dependent bound: see bench/ for timings.
     print(f"4 cycle DAGs parsed in {float(parse_seconds):.2f}s (process {time.perf_counter() - started:.1f}s)")
 
@@ -74,7 +74,7 @@ def test_a_broken_cycle_file_becomes_a_failing_dag_and_spares_the_others(cycles_
     bag = dagbag()
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == [
-        "irp_cycle__2026-Q1", "irp_cycle__broken__bad-yaml", "irp_cycle__broken__typo",
+        "irp_cycle__2026-Q1", "irp_cycle__broken__bad-yaml", "irp_cycle__broken__typo", "irp_repair",
     ]  # fmt: skip
     broken = bag.dags["irp_cycle__broken__typo"]
     assert "unknown keys ['workbok']" in broken.description

@@ -181,8 +181,8 @@ def _row_override(
         )
     row = rows[index]
     for column in row:
-        if column in updated:
-            row[column] = updated[column]
+        if column in updated:  # an emptied form field is a blank cell, as in Excel
+            row[column] = None if updated[column] == "" else updated[column]
     if isinstance(updated.get(JobField.METADATA), Mapping):
         changed[SheetName.METADATA.value] = dict(updated[JobField.METADATA])
     errors = _rule_errors(changed, source, index)

@@ -36,6 +36,8 @@ class AirflowRoute(StrEnum):
     DAG = "/dags/{dag_id}"
     DAG_RUN = "/dags/{dag_id}/runs/{run_id}"
     TASK_GROUP = "/dags/{dag_id}/runs/{run_id}/tasks/group/{group_id}"
+    TASK_INSTANCE = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"
+    MAPPED_TASK_INSTANCE = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/mapped/{map_index}"
 
 
 def _segment(value: str | int) -> str:
@@ -87,3 +89,10 @@ def dag_run_path(dag_id: str, run_id: str) -> str:
 
 def task_group_path(dag_id: str, run_id: str, group_id: str) -> str:
     return _path(AirflowRoute.TASK_GROUP, dag_id=dag_id, run_id=run_id, group_id=group_id)
+
+
+def task_instance_path(dag_id: str, run_id: str, task_id: str, map_index: int | None = None) -> str:
+    """A task instance's page; a mapped one's by its map index."""
+    if map_index is None:
+        return _path(AirflowRoute.TASK_INSTANCE, dag_id=dag_id, run_id=run_id, task_id=task_id)
+    return _path(AirflowRoute.MAPPED_TASK_INSTANCE, dag_id=dag_id, run_id=run_id, task_id=task_id, map_index=map_index)
