@@ -1,8 +1,9 @@
 """``airflow api-server`` in a home of its own, for tests that need the real server.
 
-SQLite metadata database (migrated by ``airflow db migrate``), SimpleAuthManager with one user
-whose password we write, the project's plugins folder, and the irp store connection pointing at
-the given schema.
+SQLite metadata database (migrated by ``airflow db migrate``), SimpleAuthManager with the users of
+``USERS`` (passwords we write), the project's plugins folder, the ``irp_repair`` DAG serialized into
+the metadata database (so it can be triggered over the REST API; no scheduler runs it), and the irp
+store connection pointing at the given schema.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ from tests.conftest import ROOT
 
 USERNAME = "analyst"
 ROLE = "viewer"  # the least privileged role: the dashboard is for every signed-in user
+OPERATOR = "operator"  # SimpleAuthManager's "user" role may trigger DAGs: repairs
+OUTSIDER = "outsider"  # signed in, but with no role: may read no DAG, so no cycle
+USERS = {USERNAME: ROLE, OPERATOR: "user", OUTSIDER: ""}
+REPAIR_DAG_FILE = ROOT / "dags" / "irp_repair.py"
 STARTUP_TIMEOUT = 120.0
 SIMPLE_AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 
@@ -36,11 +41,13 @@ class ApiServer:
     username: str
     password: str
     log: Path
+    passwords: dict[str, str]
 
-    def token(self) -> str:
+    def token(self, username: str | None = None) -> str:
         """A JWT from the server's login endpoint, as the REST API and the UI get one."""
+        username = username or self.username
         response = httpx.post(
-            f"{self.base_url}/auth/token", json={"username": self.username, "password": self.password}
+            f"{self.base_url}/auth/token", json={"username": username, "password": self.passwords[username]}
         )
         assert response.status_code == 201, response.text
         return response.json()["access_token"]
@@ -62,7 +69,7 @@ def _server_env(home: Path, schema: str, password_file: Path) -> dict[str, str]:
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:{ROLE}",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{user}:{role}" for user, role in USERS.items()),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(password_file),
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
             "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
@@ -94,12 +101,14 @@ def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str, log: Pa
 def running_api_server(home: Path, schema: str) -> Iterator[ApiServer]:
     """Migrate the metadata database in ``home``, start the server on a free port, stop it after."""
     (home / "dags").mkdir()
-    password = secrets.token_urlsafe(12)
+    (home / "dags" / REPAIR_DAG_FILE.name).symlink_to(REPAIR_DAG_FILE)
+    passwords = {user: secrets.token_urlsafe(12) for user in USERS}
     password_file = home / "simple_auth_manager_passwords.json"
-    password_file.write_text(json.dumps({USERNAME: password}))
+    password_file.write_text(json.dumps(passwords))
     env = _server_env(home, schema, password_file)
     airflow = [sys.executable, "-m", "airflow"]
     subprocess.run([*airflow, "db", "migrate"], env=env, check=True, capture_output=True, cwd=home)
+    subprocess.run([*airflow, "dags", "reserialize"], env=env, check=True, capture_output=True, cwd=home)
     port = free_port()
     log = home / "api-server.log"
     with log.open("wb") as out:
@@ -114,7 +123,7 @@ def running_api_server(home: Path, schema: str) -> Iterator[ApiServer]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(process, base_url, log)
-        yield ApiServer(base_url, USERNAME, password, log)
+        yield ApiServer(base_url, USERNAME, passwords[USERNAME], log, passwords)
     finally:  # the server's own session: uvicorn and anything it forked
         os.killpg(process.pid, signal.SIGTERM)
         try:

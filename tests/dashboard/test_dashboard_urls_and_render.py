@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,6 +13,8 @@ import pytest
 
 from irp.constants import BatchStatus, JobStatus
 from irp.dashboard import render, urls
+from irp.repair import RepairRecord
+from irp.repair_request import RepairAction, RepairOrigin, RepairTarget
 from tests.conftest import ROOT
 
 RUN_ID = "scheduled__2026-11-28T09:00:00+00:00"
@@ -29,6 +33,21 @@ def test_airflow_ui_paths_quote_run_ids() -> None:
     assert urls.task_group_path("irp_cycle__2026-Q4", RUN_ID, "analysis") == (
         f"/dags/irp_cycle__2026-Q4{run}/tasks/group/analysis"
     )
+
+
+def test_task_instance_and_repair_paths() -> None:
+    assert urls.task_instance_path("irp_cycle__Q4", RUN_ID, "analysis.job.submit", 3) == (
+        "/dags/irp_cycle__Q4/runs/scheduled__2026-11-28T09%3A00%3A00%2B00%3A00/tasks/analysis.job.submit/mapped/3"
+    )
+    assert (
+        urls.task_instance_path("d", "r", "export_to_rdm.seed_submit")
+        == "/dags/d/runs/r/tasks/export_to_rdm.seed_submit"
+    )
+    assert urls.repair_path(RepairAction.SKIP_JOB, job_id=42) == "/repair?action=skip_job&job_id=42"
+    assert urls.repair_path(RepairAction.ARCHIVE_CYCLE, cycle="2026 Q4&x") == (
+        "/repair?action=archive_cycle&cycle=2026+Q4%26x"
+    )
+    assert urls.dag_runs_api_path("irp_repair") == "/api/v2/dags/irp_repair/dagRuns"
 
 
 def test_page_paths_carry_status_filters() -> None:
@@ -90,6 +109,40 @@ def test_airflow_routes_exist_in_the_installed_ui() -> None:
     bundle = "".join(
         p.read_text(errors="ignore") for p in (Path(airflow.__file__).parent / "ui" / "dist").rglob("*.js")
     )
+    names = {"{dag_id}": ":dagId", "{run_id}": ":runId", "{group_id}": ":groupId", "{task_id}": ":taskId",
+             "{map_index}": ":mapIndex"}  # fmt: skip
     for route in urls.AirflowRoute:
-        pattern = route.value.lstrip("/").replace("{dag_id}", ":dagId").replace("{run_id}", ":runId")
-        assert f"path:`{pattern.replace('{group_id}', ':groupId')}`" in bundle
+        pattern = route.value.lstrip("/")
+        for name, parameter in names.items():
+            pattern = pattern.replace(name, parameter)
+        assert f"path:`{pattern}`" in bundle
+
+
+def test_repairs_are_listed_with_who_when_why_and_the_run() -> None:
+    record = RepairRecord(
+        1, RepairAction.RESUBMIT_WITH_CHANGES, "c-1", 3, 7, 9, 11, 12, "rate was <wrong>", "ana",
+        RepairOrigin.AIRFLOW, "irp_repair", RUN_ID, {"Event Rate": "x"}, {}, datetime(2026, 11, 28, 9, 5, tzinfo=UTC),
+    )  # fmt: skip
+    html = render.repairs_table(render.Roots("/irp", ""), [record])
+    assert "<td>ana</td>" in html
+    assert "rate was &lt;wrong&gt;" in html
+    assert "2026-11-28 09:05:00" in html
+    assert '<a href="/irp/jobs/7">#7</a>' in html
+    assert '→ job <a href="/irp/jobs/9">#9</a>' in html
+    assert f'href="{urls.dag_run_path("irp_repair", RUN_ID)}" target="_top"' in html
+    assert "No repairs." in render.repairs_table(render.Roots("/irp", ""), [])
+
+
+def test_the_repair_form_keeps_hostile_values_out_of_its_script() -> None:
+    hostile = '</script><script>alert("x")</script>'
+    form = render.RepairForm(
+        RepairAction.RESUBMIT_WITH_CHANGES, RepairTarget.JOB, 7, "job 7", "c-1", "/jobs/7", (("Job", "#7"),),
+        {"Tag 1": hostile},
+    )  # fmt: skip
+    html = render.repair_page(render.Roots("/irp", ""), form)
+    assert "<script>alert" not in html
+    script = re.search(r'<script type="application/json" id="repair-conf">(.*?)</script>', html)
+    assert script
+    assert json.loads(script.group(1)) == {"action": "resubmit_with_changes", "job_id": 7,
+                                           "parameters": {"Tag 1": hostile}, "reason": ""}  # fmt: skip
+    assert 'data-api="/api/v2/dags/irp_repair/dagRuns"' in html

@@ -15,6 +15,7 @@ from irp.constants import BatchStatus, BatchType, CycleStatus, JobStatus
 from irp.cycles import DAG_ID_PREFIX
 from irp.labels import LABEL_FIELDS, job_label
 from irp.records import JobTracking, ReconSummary
+from irp.repair import RepairRecord, repair_log
 from irp.reports import BatchSummary, batch_summary, cycle_batches
 from irp.store import Store
 
@@ -24,6 +25,8 @@ RECON_PAGE_LIMIT = 50
 #: Jobs listed on a batch page unless the request asks for more (a batch may hold 10,000).
 DEFAULT_JOB_LIMIT = 1000
 MAX_JOB_LIMIT = 20000
+#: Repairs listed on a page (newest first).
+REPAIR_LIMIT = 50
 
 
 @dataclass(slots=True)
@@ -119,6 +122,7 @@ class BatchDetail:
     overview: BatchOverview
     jobs: list[JobRow]
     matching_jobs: int  # jobs passing the filter; ``jobs`` holds at most the requested limit
+    repairs: list[RepairRecord] = field(default_factory=list)  # of the batch and its jobs, newest first
 
 
 @dataclass(slots=True)
@@ -131,6 +135,7 @@ class JobDetail:
     configuration: dict[str, Any]
     submission_response: dict[str, Any] | None
     batch_links: BatchLinks | None = None
+    repairs: list[RepairRecord] = field(default_factory=list)  # made on the job or creating it, newest first
 
     def __post_init__(self) -> None:
         self.batch_type = BatchType(self.batch_type)
@@ -320,7 +325,8 @@ def batch_jobs(
         cursor.execute(_BATCH_JOBS, params)
         rows = cursor.fetchall()
     matching = rows[0]["matching"] if rows else 0
-    return BatchDetail(overview, [_job_row(batch_type, row) for row in rows], matching)
+    repairs = repair_log(batch_id=overview.batch.batch_id, limit=REPAIR_LIMIT, store=store)
+    return BatchDetail(overview, [_job_row(batch_type, row) for row in rows], matching, repairs)
 
 
 _JOB_CONTEXT = """
@@ -353,4 +359,10 @@ def job(store: Store, job_id: int) -> JobDetail | None:
         tracking=jobs.get_job_tracking(job_id, store=store),
         configuration=context["job_configuration_data"],
         submission_response=context["submission_response"],
+        repairs=repair_log(job_id=job_id, limit=REPAIR_LIMIT, store=store),
     )
+
+
+def cycle_repairs(store: Store, cycle_name: str) -> list[RepairRecord]:
+    """The cycle's repairs, newest first."""
+    return repair_log(cycle_name=cycle_name, limit=REPAIR_LIMIT, store=store)

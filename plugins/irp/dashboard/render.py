@@ -18,6 +18,8 @@ from irp.constants import BatchStatus, CycleStatus, JobStatus
 from irp.dashboard import urls
 from irp.dashboard.queries import BatchDetail, BatchOverview, CycleOverview, JobDetail, JobRow, ReconEntry
 from irp.records import JobTracking
+from irp.repair import RepairRecord
+from irp.repair_request import REPAIR_DAG_ID, RepairAction, RepairTarget
 
 #: Seconds between automatic reloads of a page (the reader can pause them).
 REFRESH_SECONDS = 15
@@ -219,6 +221,16 @@ td.nowrap { white-space: nowrap; }
 .error { color: var(--failed); white-space: pre-wrap; word-break: break-word; max-width: 40em; }
 pre { background: var(--head); padding: 8px; border-radius: 4px; overflow: auto; max-height: 24em; font-size: 12px; }
 details summary { cursor: pointer; color: var(--link); }
+.repairs { margin: 8px 0 12px; display: flex; gap: 8px; flex-wrap: wrap; align-items: center; font-size: 13px; }
+.repairs > span { color: var(--muted); }
+.repairs a, button.primary { border: 1px solid var(--link); border-radius: 4px; padding: 2px 10px; }
+form.repair { max-width: 60em; }
+form.repair label { display: block; margin: 12px 0 4px; font-weight: 600; }
+form.repair textarea { width: 100%; font: 12px/1.4 ui-monospace, monospace; padding: 6px; color: var(--fg);
+  background: var(--head); border: 1px solid var(--line); border-radius: 4px; }
+form.repair .hint { font-weight: normal; color: var(--muted); }
+button.primary { font: inherit; background: var(--link); color: #fff; cursor: pointer; margin-top: 12px; }
+button.primary:disabled { opacity: .5; cursor: wait; }
 """
 
 _JS = """
@@ -255,6 +267,208 @@ def page(roots: Roots, title: str, crumbs: Sequence[tuple[str, str | None]], bod
 
 def not_found(roots: Roots, message: str) -> str:
     return page(roots, "Not found", [(TITLE, urls.cycles_path())], f'<p class="empty">{esc(message)}</p>')
+
+
+def forbidden(roots: Roots, message: str) -> str:
+    body = f'<p class="error" data-forbidden>{esc(message)}</p><p class="muted">Ask an Airflow admin for access.</p>'
+    return page(roots, "Not allowed", [(TITLE, urls.cycles_path())], body)
+
+
+# -- repairs ----------------------------------------------------------------------------------------------
+def job_actions(row: JobRow) -> list[RepairAction]:
+    """What may be done to a job: a replaced or skipped one is done with; one running in Moody's can be
+    cancelled; any other can be resubmitted with changes or skipped."""
+    if row.skipped or row.replaced_by_job_id:
+        return []
+    if row.moodys_workflow_id and row.status.in_progress:
+        return [RepairAction.CANCEL_JOB]
+    return [RepairAction.RESUBMIT_WITH_CHANGES, RepairAction.SKIP_JOB]
+
+
+def repair_links(roots: Roots, actions: Sequence[RepairAction], **target: str | int) -> str:
+    """Links to the pre-filled repair form, one per action (shown to people who may trigger it)."""
+    if not actions:
+        return ""
+    links = "".join(
+        f'<a data-repair-action="{esc(action)}" href="{esc(roots.page(urls.repair_path(action, **target)))}">'
+        f"{esc(action.label)}</a>"
+        for action in actions
+    )
+    return f'<nav class="repairs" aria-label="Repair"><span>Repair:</span>{links}</nav>'
+
+
+def repairs_table(roots: Roots, records: Sequence[RepairRecord]) -> str:
+    """Who repaired what, when and why (``irp_repair_log``), newest first."""
+
+    def what(record: RepairRecord) -> str:
+        parts = [esc(record.action.label)]
+        if record.job_id:
+            parts.append(f"job {link(roots.page(urls.job_path(record.job_id)), f'#{record.job_id}')}")
+        elif record.batch_id:
+            parts.append(f"batch {record.batch_id}")
+        if record.new_job_id:
+            parts.append(f"→ job {link(roots.page(urls.job_path(record.new_job_id)), f'#{record.new_job_id}')}")
+        return " ".join(parts)
+
+    def via(record: RepairRecord) -> str:
+        if record.dag_id and record.run_id:
+            return link(roots.airflow_page(urls.dag_run_path(record.dag_id, record.run_id)), "DAG run", top=True)
+        return esc(record.origin)
+
+    rows = (
+        f'<tr data-repair-id="{record.id}"><td class="nowrap">{format_ts(record.created_ts)}</td>'
+        f"<td>{esc(record.requested_by)}</td><td>{what(record)}</td><td>{esc(record.reason)}</td>"
+        f"<td>{via(record)}</td></tr>"
+        for record in records
+    )
+    return "<h2>Repairs</h2>" + table(["When (UTC)", "Who", "What", "Why", "Through"], rows, "No repairs.")
+
+
+#: What each repair does, said on its form.
+REPAIR_EFFECTS: dict[RepairAction, str] = {
+    RepairAction.RESUBMIT_WITH_CHANGES: "The new parameters are checked with the workbook's rules (a bad value is "
+    "refused, field by field, and nothing changes). The job and its configuration are skipped, and a new job on a "
+    "new configuration linked to the old one replaces it. Then clear the job's task in the cycle's DAG run (the "
+    "repair run's log links to it) to submit the new job.",
+    RepairAction.SKIP_JOB: "The job and its configuration are skipped with your reason: recon leaves them out, and a "
+    "later batch type that needs what the job would have created says so in its validation.",
+    RepairAction.CANCEL_JOB: "The job is cancelled in Moody's and in the store; its batch is reconciled.",
+    RepairAction.CANCEL_BATCH: "Every unfinished job of the batch is cancelled in Moody's (jobs never submitted, in "
+    "the store only); the batch is reconciled.",
+    RepairAction.ARCHIVE_CYCLE: "The cycle is archived: its batches can no longer be submitted, and an edited "
+    "workbook can be loaded into a new cycle.",
+}
+
+
+@dataclass(frozen=True)
+class RepairForm:
+    """The repair DAG's run configuration for one job, batch or cycle, and what the form shows."""
+
+    action: RepairAction
+    target: RepairTarget
+    target_value: int | str
+    title: str
+    cycle_name: str
+    back: str  # the dashboard page of the job, batch or cycle
+    facts: tuple[tuple[str, str], ...]  # (label, html)
+    parameters: dict[str, Any] | None = None
+
+    @classmethod
+    def for_job(cls, action: RepairAction, detail: JobDetail) -> RepairForm:
+        row = detail.job
+        parameters = detail.configuration if action is RepairAction.RESUBMIT_WITH_CHANGES else None
+        facts = (
+            ("Cycle", esc(detail.cycle_name)),
+            ("Batch", f"{esc(detail.batch_type)} · batch {row.batch_id}"),
+            ("Job", f"#{row.job_id} · {esc(row.entity)}"),
+            ("Status", pill(row.status) + (' <span class="tag">skipped</span>' if row.skipped else "")),
+        )
+        return cls(action, RepairTarget.JOB, row.job_id, f"job {row.job_id} · {row.entity}", detail.cycle_name,
+                   urls.job_path(row.job_id), facts, parameters)  # fmt: skip
+
+    @classmethod
+    def for_batch(cls, action: RepairAction, overview: BatchOverview) -> RepairForm:
+        batch = overview.batch
+        facts = (
+            ("Cycle", esc(overview.cycle_name)),
+            ("Batch", f"{esc(batch.batch_type)} · batch {batch.batch_id}"),
+            ("Status", pill(batch.status)),
+            ("Jobs", status_counts(batch.job_counts, JobStatus)),
+        )
+        return cls(action, RepairTarget.BATCH, batch.batch_id, f"{batch.batch_type} · batch {batch.batch_id}",
+                   overview.cycle_name, urls.batch_path(overview.cycle_name, batch.batch_id), facts)  # fmt: skip
+
+    @classmethod
+    def for_cycle(cls, action: RepairAction, cycle: CycleOverview) -> RepairForm:
+        facts = (("Cycle", esc(cycle.cycle_name)), ("Status", pill(cycle.status)),
+                 ("Batches", status_counts(cycle.batch_counts, BatchStatus)))  # fmt: skip
+        return cls(action, RepairTarget.CYCLE, cycle.cycle_name, f"cycle {cycle.cycle_name}", cycle.cycle_name,
+                   urls.cycle_path(cycle.cycle_name), facts)  # fmt: skip
+
+    def conf(self, reason: str = "") -> dict[str, Any]:
+        """The run configuration of ``irp_repair`` (its params) this form stands for."""
+        return {
+            "action": self.action.value,
+            self.target.value: self.target_value,
+            "parameters": self.parameters or {},
+            "reason": reason,
+        }
+
+
+_REPAIR_JS = """
+(() => {
+  const form = document.getElementById("repair-form");
+  const result = document.getElementById("repair-result");
+  const conf = JSON.parse(document.getElementById("repair-conf").textContent);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.textContent = "";
+    const reason = form.elements.reason.value;
+    let parameters = conf.parameters;
+    if (form.elements.parameters) {
+      try { parameters = JSON.parse(form.elements.parameters.value); }
+      catch (error) { result.textContent = "New parameters: not valid JSON (" + error.message + ")"; return; }
+    }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const response = await fetch(form.dataset.api, {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "Accept": "application/json"},
+        body: JSON.stringify({
+          logical_date: null, conf: {...conf, parameters, reason}, note: form.dataset.label + ": " + reason,
+        }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.ok) {
+        result.dataset.runId = body.dag_run_id;
+        window.top.location.href = form.dataset.runs + encodeURIComponent(body.dag_run_id);
+      } else {
+        const detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body);
+        result.textContent = "Airflow refused the run (HTTP " + response.status + "): " + detail;
+      }
+    } finally { button.disabled = false; }
+  });
+})();
+"""
+
+
+def repair_page(roots: Roots, form: RepairForm) -> str:
+    """The pre-filled form. Airflow 3.3's trigger form cannot be filled in from a link
+    (apache/airflow#54800), so this page posts the same run to Airflow's REST API as the signed-in
+    user: Airflow checks their permission and the params, and records them as the run's user."""
+    facts = "".join(f"<dt>{esc(label)}</dt><dd>{value}</dd>" for label, value in form.facts)
+    # Script text is not HTML: keep "</script>" and friends out of it by escaping them for JSON.
+    conf = json.dumps(form.conf(), default=str).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    parameters = ""
+    if form.parameters is not None:
+        parameters = (
+            '<label for="parameters">New parameters <span class="hint">— the job\'s current configuration: change '
+            "what must change (fields left out keep their value)</span></label>"
+            f'<textarea id="parameters" name="parameters" rows="24" spellcheck="false">'
+            f"{esc(json.dumps(form.parameters, indent=2, default=str))}</textarea>"
+        )
+    api = roots.airflow_page(urls.dag_runs_api_path(REPAIR_DAG_ID))
+    runs = roots.airflow_page(urls.dag_path(REPAIR_DAG_ID)) + "/runs/"
+    body = (
+        f'<dl class="facts">{facts}</dl><p>{esc(REPAIR_EFFECTS[form.action])}</p>'
+        f'<form id="repair-form" class="repair" data-action="{esc(form.action)}" data-label="{esc(form.action.label)}"'
+        f' data-api="{esc(api)}" data-runs="{esc(runs)}">{parameters}'
+        '<label for="reason">Reason <span class="hint">— required: kept with the repair, beside who asked and '
+        "when</span></label>"
+        '<textarea id="reason" name="reason" rows="3" required maxlength="1000"></textarea>'
+        f'<button type="submit" class="primary">Trigger {esc(REPAIR_DAG_ID)}</button>'
+        '<p id="repair-result" class="error" role="status"></p></form>'
+        f'<script type="application/json" id="repair-conf">{conf}</script>'
+        "<details><summary>Or use Airflow's trigger form</summary><p>Open "
+        f"{link(roots.airflow_page(urls.dag_path(REPAIR_DAG_ID)), esc(REPAIR_DAG_ID), top=True)}, choose "
+        "<b>Trigger</b>, and paste this run configuration under <b>Advanced options</b> (Airflow 3.3 cannot open its "
+        f"form filled in from a link); add your reason.</p>{json_block(form.conf())}</details>"
+        f"<script>{_REPAIR_JS}</script>"
+    )
+    crumbs = [(TITLE, urls.cycles_path()), (form.cycle_name, urls.cycle_path(form.cycle_name)),
+              (form.title, form.back), (form.action.label, None)]  # fmt: skip
+    return page(roots, f"{form.action.label} · {form.title}", crumbs, body)
 
 
 # -- cycles ---------------------------------------------------------------------------------------------
@@ -321,7 +535,12 @@ def batch_row(roots: Roots, overview: BatchOverview) -> str:
 
 
 def batches_page(
-    roots: Roots, cycle: CycleOverview, overviews: Sequence[BatchOverview], selected: Sequence[str]
+    roots: Roots,
+    cycle: CycleOverview,
+    overviews: Sequence[BatchOverview],
+    selected: Sequence[str],
+    repairs: Sequence[RepairRecord] = (),
+    can_repair: bool = False,
 ) -> str:
     def href(statuses: list[str] | None) -> str:
         return roots.page(urls.cycle_path(cycle.cycle_name, statuses))
@@ -343,7 +562,10 @@ def batches_page(
             "No batches match." if selected else "No batches yet: the cycle's DAG creates them.",
             css="batches",
         )
+        + repairs_table(roots, repairs)
     )
+    if can_repair and cycle.status is CycleStatus.ACTIVE:
+        body = repair_links(roots, [RepairAction.ARCHIVE_CYCLE], cycle=cycle.cycle_name) + body
     return page(roots, f"Cycle {cycle.cycle_name}", [(TITLE, urls.cycles_path()), (cycle.cycle_name, None)], body)
 
 
@@ -395,7 +617,13 @@ def recon_table(history: Sequence[ReconEntry], total: int) -> str:
     )
 
 
-def batch_page(roots: Roots, detail: BatchDetail, selected: Sequence[str]) -> str:
+def batch_actions(overview: BatchOverview) -> list[RepairAction]:
+    """A batch with unfinished live jobs can be cancelled."""
+    unfinished = any(count and not JobStatus(status).terminal for status, count in overview.batch.job_counts.items())
+    return [RepairAction.CANCEL_BATCH] if unfinished else []
+
+
+def batch_page(roots: Roots, detail: BatchDetail, selected: Sequence[str], can_repair: bool = False) -> str:
     overview = detail.overview
     batch = overview.batch
 
@@ -432,13 +660,16 @@ def batch_page(roots: Roots, detail: BatchDetail, selected: Sequence[str]) -> st
         "No jobs match." if selected else "This batch has no jobs.",
         css="jobs",
     )
+    actions = repair_links(roots, batch_actions(overview), batch_id=batch.batch_id) if can_repair else ""
     body = (
         facts
+        + actions
         + recon_table(overview.recon_history, overview.recon_count)
         + "<h2>Jobs</h2>"
         + filter_bar("Job status", options, selected, href)
         + limited
         + jobs
+        + repairs_table(roots, detail.repairs)
     )
     title = f"{batch.batch_type} · batch {batch.batch_id}"
     crumbs = [(TITLE, urls.cycles_path()), (overview.cycle_name, urls.cycle_path(overview.cycle_name)), (title, None)]
@@ -457,7 +688,7 @@ def tracking_row(entry: JobTracking) -> str:
     )
 
 
-def job_page(roots: Roots, detail: JobDetail) -> str:
+def job_page(roots: Roots, detail: JobDetail, can_repair: bool = False) -> str:
     row = detail.job
     facts = (
         f'<dl class="facts"><dt>Entity</dt><dd>{esc(row.entity)}</dd>'
@@ -485,8 +716,11 @@ def job_page(roots: Roots, detail: JobDetail) -> str:
         (tracking_row(entry) for entry in reversed(detail.tracking)),
         "Never tracked.",
     )
+    actions = repair_links(roots, job_actions(row), job_id=row.job_id) if can_repair else ""
     body = (
         facts
+        + actions
+        + repairs_table(roots, detail.repairs)
         + "<h2>Resubmission chain</h2>"
         + chain
         + f"<h2>Tracking log ({len(detail.tracking)} polls, newest first)</h2>"

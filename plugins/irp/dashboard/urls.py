@@ -22,9 +22,11 @@ class Route(StrEnum):
     CYCLE = "/cycles/{cycle_name}"
     BATCH = "/cycles/{cycle_name}/batches/{batch_id}"
     JOB = "/jobs/{job_id}"
+    REPAIR = "/repair"
     API_CYCLES = API_PREFIX + "/cycles"
     API_CYCLE = API_PREFIX + "/cycles/{cycle_name}"
     API_CYCLE_BATCHES = API_PREFIX + "/cycles/{cycle_name}/batches"
+    API_CYCLE_REPAIRS = API_PREFIX + "/cycles/{cycle_name}/repairs"
     API_BATCH = API_PREFIX + "/batches/{batch_id}"
     API_BATCH_JOBS = API_PREFIX + "/batches/{batch_id}/jobs"
     API_JOB = API_PREFIX + "/jobs/{job_id}"
@@ -38,6 +40,12 @@ class AirflowRoute(StrEnum):
     TASK_GROUP = "/dags/{dag_id}/runs/{run_id}/tasks/group/{group_id}"
     TASK_INSTANCE = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"
     MAPPED_TASK_INSTANCE = "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}/mapped/{map_index}"
+
+
+class AirflowApi(StrEnum):
+    """Endpoints of Airflow's public REST API, relative to the API server's root."""
+
+    DAG_RUNS = "/api/v2/dags/{dag_id}/dagRuns"
 
 
 def _segment(value: str | int) -> str:
@@ -65,6 +73,11 @@ def batch_path(cycle_name: str, batch_id: int, statuses: list[str] | None = None
 
 def job_path(job_id: int) -> str:
     return _path(Route.JOB, job_id=job_id)
+
+
+def repair_path(action: StrEnum, **target: str | int) -> str:
+    """The dashboard's pre-filled repair form for one job (``job_id``), batch or cycle."""
+    return f"{Route.REPAIR}?{urlencode({'action': action.value, **target})}"
 
 
 def batch_url(base_url: str, cycle_name: str, batch_id: int) -> str:
@@ -96,3 +109,8 @@ def task_instance_path(dag_id: str, run_id: str, task_id: str, map_index: int | 
     if map_index is None:
         return _path(AirflowRoute.TASK_INSTANCE, dag_id=dag_id, run_id=run_id, task_id=task_id)
     return _path(AirflowRoute.MAPPED_TASK_INSTANCE, dag_id=dag_id, run_id=run_id, task_id=task_id, map_index=map_index)
+
+
+def dag_runs_api_path(dag_id: str) -> str:
+    """Airflow's REST endpoint that triggers (POST) a DAG run."""
+    return _path(AirflowApi.DAG_RUNS, dag_id=dag_id)
