@@ -180,6 +180,8 @@ def build_repair_dag() -> DAG:
         schedule=None,
         start_date=datetime(2026, 1, 1, tzinfo=UTC),
         catchup=False,
+        # Triggered by people only, each run one repair: it must run when triggered, not wait for an unpause.
+        is_paused_upon_creation=False,
         tags=["irp", "repair"],
         params=repair_params(),
         default_args={"retries": 0},

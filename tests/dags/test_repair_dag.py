@@ -79,6 +79,7 @@ def test_the_form_asks_for_an_action_and_a_reason(cycle: CycleHarness) -> None:
     assert not dag.params.get_param("reason").has_value  # required: no default
     assert schema["parameters"]["type"] == "object"
     assert [task.task_id for task in dag.tasks] == ["repair"]
+    assert (dag.schedule, dag.is_paused_upon_creation) == (None, False)
 
 
 def test_resubmit_with_changes_then_clearing_the_task_submits_the_new_job(cycle: CycleHarness) -> None:

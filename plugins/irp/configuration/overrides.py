@@ -250,6 +250,26 @@ def _field_error(issue: ValidationIssue, source: RowSource, excel_row: int) -> F
     return FieldError(WHOLE, f"{issue.location}: {issue.message}", issue.rule, issue.location)
 
 
+def display_order(batch_type: BatchType, configuration: Mapping[str, Any]) -> dict[str, Any]:
+    """A job configuration as people read it (Postgres does not keep key order): the row's columns
+    in the workbook's order, then the computed fields, the Metadata last, in its own order."""
+    source = ROW_SOURCES.get(batch_type)
+    columns = list(_TABLE_SPECS[source.sheet].column_names) if source else []
+    if source and source.sheet is SheetName.GROUPINGS:
+        columns.append(GROUP_ITEMS_KEY)
+    keys = [c for c in columns if c in configuration]
+    keys += sorted(k for k in configuration if k not in keys and k != JobField.METADATA)
+    ordered = {key: configuration[key] for key in keys}
+    metadata = configuration.get(JobField.METADATA)
+    if isinstance(metadata, Mapping):
+        known = [spec.key.value for spec in schema.METADATA_KEYS]
+        order = [k for k in known if k in metadata] + sorted(k for k in metadata if k not in known)
+        ordered[JobField.METADATA] = {key: metadata[key] for key in order}
+    elif JobField.METADATA in configuration:
+        ordered[JobField.METADATA] = metadata
+    return ordered
+
+
 # -- the stored document as sheets -------------------------------------------------------------------
 def document_sheets(document: Mapping[str, Any]) -> WorkbookContent:
     """The sheets a stored document was read from, as the reader returns them (dates as dates)."""

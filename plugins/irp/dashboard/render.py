@@ -14,6 +14,7 @@ from enum import StrEnum
 from html import escape
 from typing import Any
 
+from irp.configuration.overrides import display_order
 from irp.constants import BatchStatus, CycleStatus, JobStatus
 from irp.dashboard import urls
 from irp.dashboard.queries import BatchDetail, BatchOverview, CycleOverview, JobDetail, JobRow, ReconEntry
@@ -251,18 +252,24 @@ _JS = """
 """
 
 
-def page(roots: Roots, title: str, crumbs: Sequence[tuple[str, str | None]], body: str) -> str:
-    """The frame of every page: breadcrumbs, the refresh control, the body."""
+def page(roots: Roots, title: str, crumbs: Sequence[tuple[str, str | None]], body: str, *, refresh: bool = True) -> str:
+    """The frame of every page: breadcrumbs, the refresh control (not on forms: a reload would lose
+    what the person typed), the body."""
     trail = " › ".join(link(roots.page(href), esc(text)) if href else esc(text) for text, href in crumbs)
     now = datetime.now(UTC).strftime("%H:%M:%S")
+    control = (
+        f'<div class="refresh">Updated {now} UTC · refreshes every {REFRESH_SECONDS} s\n'
+        '<button type="button" id="refresh-toggle">Pause</button></div>'
+        if refresh
+        else f'<div class="refresh">As of {now} UTC</div>'
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)} · {TITLE}</title><style>{_CSS}</style></head>
-<body data-refresh="{REFRESH_SECONDS}">
+<body data-refresh="{REFRESH_SECONDS if refresh else 0}">
 <header><div><nav class="crumbs">{trail}</nav><h1>{esc(title)}</h1></div>
-<div class="refresh">Updated {now} UTC · refreshes every {REFRESH_SECONDS} s
-<button type="button" id="refresh-toggle">Pause</button></div></header>
-<main>{body}</main><script>{_JS}</script></body></html>"""
+{control}</header>
+<main>{body}</main>{f"<script>{_JS}</script>" if refresh else ""}</body></html>"""
 
 
 def not_found(roots: Roots, message: str) -> str:
@@ -356,7 +363,9 @@ class RepairForm:
     @classmethod
     def for_job(cls, action: RepairAction, detail: JobDetail) -> RepairForm:
         row = detail.job
-        parameters = detail.configuration if action is RepairAction.RESUBMIT_WITH_CHANGES else None
+        parameters = None
+        if action is RepairAction.RESUBMIT_WITH_CHANGES:
+            parameters = display_order(detail.batch_type, detail.configuration)
         facts = (
             ("Cycle", esc(detail.cycle_name)),
             ("Batch", f"{esc(detail.batch_type)} · batch {row.batch_id}"),
@@ -468,7 +477,7 @@ def repair_page(roots: Roots, form: RepairForm) -> str:
     )
     crumbs = [(TITLE, urls.cycles_path()), (form.cycle_name, urls.cycle_path(form.cycle_name)),
               (form.title, form.back), (form.action.label, None)]  # fmt: skip
-    return page(roots, f"{form.action.label} · {form.title}", crumbs, body)
+    return page(roots, f"{form.action.label} · {form.title}", crumbs, body, refresh=False)
 
 
 # -- cycles ---------------------------------------------------------------------------------------------
