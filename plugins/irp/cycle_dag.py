@@ -6,13 +6,17 @@ Each batch type's group: ``validate`` (entity validation; activates the batch) �
 Grouping and Export, what to do with entities that already exist (``on_existing``, possibly
 asking a person) → ``jobs`` (the batch's live jobs) → a task group mapped over them, with
 ``submit`` and, for asynchronous types, a deferrable ``wait`` → ``recon``, which fails unless
-the batch is COMPLETED so later batch types do not start.
+the batch is COMPLETED. The next group's ``validate`` starts only after a successful ``recon``, so
+after a failed batch the later groups end upstream_failed or skipped — one group shows red — and
+``cycle_result``, the run's only leaf, fails the run.
 
 Building the DAG reads only the cycle's declaration: no database, network or workbook work.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,15 @@ from irp.notifications.teams import CardAction
 from irp.operators.job import SubmitJobOperator
 from irp.sensors.job import MoodysJobSensor
 from irp.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+#: How long recon keeps asking Moody's about jobs that no task follows any more (a wait that timed
+#: out or that a person stopped) before it reports what it has: Moody's takes a while to go
+#: CANCEL_REQUESTED → CANCELLING → CANCELLED, and recon must report the end, not a stalled batch.
+UNTRACKED_SETTLE_SECONDS = 120.0
+#: Longest pause between two of those polls (a batch type's poll_interval may be minutes).
+UNTRACKED_POLL_SECONDS = 5.0
 
 
 def _workbook_path(workbook: str) -> str:
@@ -166,7 +179,9 @@ def _apply_existing(batch_id: int, existing: list[dict[str, Any]], cycle_name: s
     chosen = [i for i in items if selected is None or i.entity in selected]
     kept = [i for i in items if i not in chosen] if choice == OnExisting.RERUN else items
     if choice == OnExisting.RERUN:
-        errors = rerun(batch_id, chosen, entity_validator(cycle_name, Settings.load()))
+        # A retry (after an outage part-way through the deletes) deletes only what is still there.
+        recheck = context["ti"].try_number > 1
+        errors = rerun(batch_id, chosen, entity_validator(cycle_name, Settings.load()), recheck=recheck)
         if errors:
             raise AirflowFailException("Could not delete existing entities:\n" + "\n".join(errors))
         print(f"deleted and re-running: {[i.entity for i in chosen]}")
@@ -196,44 +211,100 @@ def _seed_job(batch_id: int) -> dict[str, Any]:
     return seeds[0]
 
 
-def _refresh_untracked(batch_id: int, batch_type: BatchType, cycle_name: str) -> None:
-    """Poll Moody's once for jobs still in flight although no task follows them any more (a wait
-    that timed out or was stopped by a person), so recon sees what Moody's says now."""
+def _refresh_untracked(batch_id: int, batch_type: BatchType, cycle_name: str, poll_interval: float) -> None:
+    """Ask Moody's about jobs still in flight although no task follows them any more (a wait that
+    timed out or that a person stopped, whose job is being cancelled), until they end or
+    ``UNTRACKED_SETTLE_SECONDS`` pass, so recon reports CANCELLED rather than a stalled batch.
+
+    An outage raises ``MoodysUnavailableError``: recon is retried. Any other error is logged and
+    recon goes on with what the store knows.
+    """
     from irp import batch as batches
     from irp import job as jobs
     from irp.backends import job_backend
+    from irp.moodys.errors import MoodysUnavailableError
 
-    in_flight = [j for j in batches.get_batch_jobs(batch_id, skipped=False) if j.status.in_progress and j.submitted]
-    if batch_type.synchronous or not in_flight:
+    if batch_type.synchronous:
+        return
+    pending = [j.id for j in batches.get_batch_jobs(batch_id, skipped=False) if j.status.in_progress and j.submitted]
+    if not pending:
         return
     backend = job_backend(batch_type, cycle_name, Settings.load())
-    for job in in_flight:
-        try:
-            jobs.track_job_status(job.id, backend)
-        except jobs.JobError as exc:  # recon goes on with what the store knows
-            print(f"warning: could not refresh job {job.id}: {exc}")
+    interval = min(poll_interval, UNTRACKED_POLL_SECONDS)
+    deadline = time.monotonic() + UNTRACKED_SETTLE_SECONDS
+    while True:
+        still: list[int] = []
+        for job_id in pending:
+            try:
+                status = jobs.track_job_status(job_id, backend)
+            except jobs.JobError as exc:
+                if isinstance(exc.__cause__, MoodysUnavailableError):
+                    raise exc.__cause__ from exc
+                log.warning("Could not refresh job %s: %s", job_id, exc)
+                continue
+            if status.in_progress:
+                still.append(job_id)
+        if not still or time.monotonic() + interval > deadline:
+            if still:
+                log.warning("Jobs %s are still in flight in Moody's after %.0f s", still, UNTRACKED_SETTLE_SECONDS)
+            return
+        log.info("Waiting for Moody's to end jobs %s (no task follows them)", still)
+        time.sleep(interval)
+        pending = still
 
 
-def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **context: Any) -> str:
-    """Reconcile the batch; notify Teams when it changed to FAILED/ERROR/CANCELLED or stalled."""
+def _completed_in_run(batch: Any, run_id: str) -> bool:
+    return batch.run_id == run_id and batch.status is BatchStatus.COMPLETED
+
+
+def _earlier_batches_completed(batch_ids: dict[str, int], batch_type: BatchType, run_id: str) -> bool:
+    """Whether every batch of the batch types before ``batch_type`` completed in this run."""
+    from irp import batch as batches
+
+    order = list(BatchType)
+    earlier = [bt.value for bt in order[: order.index(batch_type)] if bt.value in batch_ids]
+    return all(_completed_in_run(batches.read_batch(int(batch_ids[value])), run_id) for value in earlier)
+
+
+def _recon(
+    batch_type: BatchType,
+    batch_ids: dict[str, int] | None,
+    cycle_name: str,
+    poll_interval: float | None = None,
+    **context: Any,
+) -> str | None:
+    """Reconcile the batch; notify Teams when it changed to FAILED/ERROR/CANCELLED or stalled.
+
+    It runs when the job tasks are done, whatever their state. A batch not started in this run
+    (its validation or an earlier batch type failed) skips, so the next batch types skip too and
+    only the failed batch's group shows red. A batch type the workbook does not need succeeds
+    when the earlier ones completed, so the next ones run.
+    """
     from irp import batch as batches
     from irp.notifications.teams import BatchOutcome, batch_message, send
 
     batch_type = BatchType.parse(batch_type)
-    batch_id = _batch_id(batch_ids, batch_type)
     ti = context["ti"]
+    if not batch_ids:
+        raise AirflowSkipException("No batches were created in this run")
+    if batch_type.value not in batch_ids:
+        if not _earlier_batches_completed(batch_ids, batch_type, ti.run_id):
+            raise AirflowSkipException(f"An earlier batch type did not complete; {batch_type} is not needed anyway")
+        log.info("This cycle's workbook needs no %s batch", batch_type)
+        return None
+    batch_id = int(batch_ids[batch_type.value])
     if batches.read_batch(batch_id).run_id != ti.run_id:
-        raise AirflowFailException(
+        raise AirflowSkipException(
             f"{batch_type} batch {batch_id} was not started in this run: its validation or an earlier batch type failed"
         )
-    _refresh_untracked(batch_id, batch_type, cycle_name)
+    settings = Settings.load()
+    _refresh_untracked(batch_id, batch_type, cycle_name, poll_interval or settings.poll_interval)
     result = batches.recon_batch(batch_id)
     summary = result.summary
-    print(f"{batch_type} batch {batch_id}: {result.previous_status} -> {result.status}")
-    print(f"jobs by status: {summary.job_status_counts}")
+    log.info("%s batch %s: %s -> %s", batch_type, batch_id, result.previous_status, result.status)
+    log.info("jobs by status: %s", summary.job_status_counts)
     stalled = result.status is BatchStatus.ACTIVE  # every task is done, yet jobs are still in flight
     if (result.changed and result.status.needs_attention) or stalled:
-        settings = Settings.load()
         outcome = BatchOutcome(
             cycle_name, batch_type.value, batch_id, result.status, summary.job_status_counts,
             links=_links(settings, ti, cycle_name, batch_id),
@@ -247,6 +318,28 @@ def _recon(batch_type: BatchType, batch_ids: dict[str, int], cycle_name: str, **
     for asset in context["task"].outlets:
         context["outlet_events"][asset].extra = _asset_extra(cycle_name, batch_type, batch_id)
     return result.status.value
+
+
+def _cycle_result(batch_ids: dict[str, int] | None, **context: Any) -> None:
+    """The run's verdict. Airflow derives a run's state from its leaves, and after a failed batch
+    the later groups end skipped: this one leaf fails the run unless every batch completed in it."""
+    from irp import batch as batches
+
+    run_id = context["ti"].run_id
+    if not batch_ids:
+        raise AirflowFailException("No batches were created in this run: see load_configuration and create_batches")
+    problems = []
+    for batch_type in BatchType:
+        if batch_type.value not in batch_ids:
+            continue
+        batch = batches.read_batch(int(batch_ids[batch_type.value]))
+        if batch.run_id != run_id:
+            problems.append(f"{batch_type} batch {batch.id}: not started in this run")
+        elif batch.status is not BatchStatus.COMPLETED:
+            problems.append(f"{batch_type} batch {batch.id}: {batch.status}")
+    if problems:
+        raise AirflowFailException("The cycle did not complete:\n" + "\n".join(problems))
+    log.info("Every batch of the cycle completed: %s", sorted(batch_ids))
 
 
 def _asset_extra(cycle_name: str, batch_type: BatchType, batch_id: int) -> dict[str, Any]:
@@ -282,15 +375,19 @@ def _job_tasks(
 def _batch_type_group(batch_type: BatchType, batch_ids: Any, declaration: CycleDeclaration, pool: str) -> TaskGroup:
     name = declaration.name
     settings = declaration.settings_for(batch_type)
+    # Asking Moody's may meet an outage: these tasks retry like the job tasks.
+    retry = {"retries": settings.retries, "retry_delay": settings.retry_delay}
     with TaskGroup(group_id=batch_type.slug, tooltip=batch_type.value) as group:
-        validate = task(_validate, task_id="validate", trigger_rule="none_failed")(batch_type, batch_ids, name)
+        # all_success: it starts only after the previous recon succeeded (a skipped recon skips it).
+        validate = task(_validate, task_id="validate", **retry)(batch_type, batch_ids, name)
         ready: Any = validate
         if batch_type in POLICIES:
-            existing = task(_find_existing, task_id="find_existing")(validate, name)
+            existing = task(_find_existing, task_id="find_existing", **retry)(validate, name)
             ask = _ask_existing(batch_type, existing)
-            applied = task(_apply_existing, task_id="apply_existing", trigger_rule="none_failed")(
-                validate, existing, name
-            )
+            # Runs when nobody had to be asked (ask_existing skipped), not when the group is skipped.
+            applied = task(
+                _apply_existing, task_id="apply_existing", trigger_rule="none_failed_min_one_success", **retry
+            )(validate, existing, name)
             ask >> applied
             ready = applied
         if batch_type is BatchType.EXPORT_TO_RDM:
@@ -306,8 +403,8 @@ def _batch_type_group(batch_type: BatchType, batch_ids: Any, declaration: CycleD
 
         mapped = per_job.expand(job=listed)
         asset = cycle_asset(name, batch_type)
-        recon = task(_recon, task_id="recon", trigger_rule="all_done", retries=0, outlets=[asset] if asset else [])(
-            batch_type, batch_ids, name
+        recon = task(_recon, task_id="recon", trigger_rule="all_done", outlets=[asset] if asset else [], **retry)(
+            batch_type, batch_ids, name, settings.poll_interval
         )
         mapped >> recon
     return group
@@ -362,6 +459,7 @@ def build_cycle_dag(declaration: CycleDeclaration) -> DAG:
             group = _batch_type_group(batch_type, batch_ids, declaration, settings.moodys_pool)
             upstream >> group
             upstream = group
+        upstream >> task(_cycle_result, task_id="cycle_result", trigger_rule="all_done", retries=0)(batch_ids)
     return dag
 
 

@@ -36,6 +36,13 @@ class MoodysJobLink(BaseOperatorLink):
     name = "Moody's job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        """Computed on the worker when the task ends or defers. The task that ran ``execute`` in
+        this process knows its URL, or that it has none (a submit that failed before reaching
+        Moody's): asking XCom for a key never pushed logs an ERROR ("XCom not found")."""
         from airflow.sdk.execution_time.xcom import XCom
 
+        known = getattr(operator, "moodys_job_url", None)
+        if known is not None:
+            return str(known)
+        # A wait resumed after deferral: it pushed its URL before deferring.
         return XCom.get_value(ti_key=ti_key, key=XCOM_JOB_URL) or ""

@@ -32,6 +32,18 @@ def rendered_names(dag_run: Any, task_id: str) -> list[str]:
         )
 
 
+def failed_with_downstream(dag: Any, dag_run: Any) -> Callable[[Any], bool]:
+    """Selects the failed task instances and everything downstream of them: what a person clears
+    with the UI's "Clear" (downstream included) on each failed task. After a failed batch the later
+    groups end upstream_failed *or skipped*, so selecting by state alone would miss the skipped."""
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        failed = {ti.task_id for ti in dag_run.get_task_instances(session=session) if ti.state == "failed"}
+    downstream = {tid for task_id in failed for tid in dag.get_task(task_id).get_flat_relative_ids(upstream=False)}
+    return lambda ti: ti.state == "failed" or ti.task_id in downstream
+
+
 def clear_and_resume(dag: Any, dag_run: Any, select: Callable[[Any], bool]) -> Any:
     """Clear the task instances ``select`` picks (as a person does in the UI), then run on."""
     from airflow.models.dagrun import DagRun

@@ -29,6 +29,9 @@ class JobTaskMixin:
     job: Mapping[str, Any]
     batch_type: str
     cycle_name: str
+    #: The Moody's job URL published by ``execute`` in this process ("" = none); None when this
+    #: process did not run ``execute`` (a wait resumed after deferral): the link then reads XCom.
+    moodys_job_url: str | None = None
 
     @property
     def original_job_id(self) -> int:
@@ -49,6 +52,7 @@ class JobTaskMixin:
                 job_id=job.id,
             )
             ti.xcom_push(key=XCOM_JOB_URL, value=url)
+            self.moodys_job_url = url
 
     def failed(self, job: Job) -> AirflowFailException:
         detail = f": {job.last_error}" if job.last_error else ""
@@ -74,9 +78,13 @@ class SubmitJobOperator(JobTaskMixin, BaseOperator):
         self.job = job
         self.batch_type = batch_type
         self.cycle_name = cycle_name
+        if BatchType.parse(batch_type).synchronous:
+            self.operator_extra_links = ()  # no Moody's job to link to
 
     def execute(self, context: Any) -> int:
         from irp import job as jobs
+
+        self.moodys_job_url = ""  # until published: the link must not look for a URL never pushed
         from irp.backends import job_backend
         from irp.resubmission import RESUBMITTABLE, job_to_run
         from irp.settings import Settings

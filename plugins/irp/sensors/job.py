@@ -84,6 +84,7 @@ class MoodysJobSensor(JobTaskMixin, BaseSensorOperator):
         from irp import job as jobs
         from irp.resubmission import job_to_run
 
+        self.moodys_job_url = ""  # until published: the link must not look for a URL never pushed
         job = job_to_run(self.original_job_id, context, retries=self.retries, backend=self._backend())
         if not job.submitted and job.status is JobStatus.INITIATED:
             # Cleared on its own after a failure: the resubmitted job still has to be sent.

@@ -1,0 +1,259 @@
+"""How failures look in a real run (issue 9): a rate-limit window is retried, a failed batch paints
+only its own group, and a wait a person stops reconciles to CANCELLED."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from irp import batch as batches
+from irp import job as jobs
+from irp.constants import BatchStatus, JobStatus
+from irp.reports import cycle_batches
+from tests.dags.conftest import SAMPLE_WORKBOOK
+from tests.support.airflow_runs import clear_and_resume, failed_with_downstream, task_states
+
+FAILING_ANALYSIS = "GCHU_Inland_NT"
+FAILING_GROUP = "202606_CAEQ_Group"
+ROLLUPS = ("202606_LT_All_Group", "202606_NT_All_Group")
+LATER_GROUPS = ("grouping.", "grouping_rollup.", "export_to_rdm.")
+#: The hook's own attempts at one request (1 + 5 retries): a longer burst reaches the task.
+HOOK_ATTEMPTS = 6
+#: Loops of 0.2 s with nothing to run before a driven run counts as stuck.
+MAX_IDLE_LOOPS = 150
+
+
+def statuses(cycle: Any) -> dict[str, Any]:
+    return {b.batch_type.value: b for b in cycle_batches(cycle.name, store=cycle.store)}
+
+
+def analysis_job(cycle: Any, name: str) -> Any:
+    for job in batches.get_batch_jobs(statuses(cycle)["Analysis"].batch_id, store=cycle.store):
+        if jobs.get_job_config(job.id, store=cycle.store).job_configuration_data["Analysis Name"] == name:
+            return job
+    raise AssertionError(name)
+
+
+def not_ok(run: Any) -> dict[tuple[str, int], str | None]:
+    return {k: v for k, v in task_states(run).items() if v not in ("success", "skipped")}
+
+
+def test_a_rate_limit_window_on_validation_is_retried_and_the_cycle_completes(cycle):
+    """429s (Retry-After 1) and 503s longer than the hook's retries on the validation look-ups: the
+    validate tasks fail retryably, their automatic retry passes, and nothing reaches Teams."""
+    admin = cycle.simulator.admin
+    burst = HOOK_ATTEMPTS + 2
+    # EDM Creation's validation is the first to look EDMs up; Analysis's the first to read profiles.
+    admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/exposures$", status=429, retryAfter=1, times=burst)
+    admin.fault(method="GET", pathRegex="^/analysis-settings/modelprofiles$", status=503, retryAfter=1, times=burst)
+    run = cycle.run()
+    assert run.state == "success", not_ok(run)
+    tries = {ti.task_id: ti.try_number for ti in run.get_task_instances() if ti.task_id.endswith(".validate")}
+    assert tries["edm_creation.validate"] == 2
+    assert tries["analysis.validate"] == 2
+    assert {t for t, n in tries.items() if n > 1} == {"edm_creation.validate", "analysis.validate"}
+    assert [fault["hits"] for fault in admin.state()["faults"]] == [burst, burst]
+    assert {b.status for b in statuses(cycle).values()} == {BatchStatus.COMPLETED}
+    assert cycle.teams.messages == []  # an outage is not a validation failure
+
+
+def test_a_failed_batch_paints_only_its_own_group(cycle):
+    """Analysis fails: its recon fails and notifies; every later group ends upstream_failed or
+    skipped (none failed), and the run fails through its last task, cycle_result."""
+    cycle.simulator.admin.job_outcome(kind="model", nameRegex=f"^{FAILING_ANALYSIS}$", outcome="FAILED")
+    run = cycle.run()
+    assert run.state == "failed"
+    states = task_states(run)
+    assert {task for (task, _), state in states.items() if state == "failed"} == {
+        "analysis.job.wait", "analysis.recon", "cycle_result",
+    }  # fmt: skip
+    later = {key: state for key, state in states.items() if key[0].startswith(LATER_GROUPS)}
+    assert later
+    assert set(later.values()) <= {"upstream_failed", "skipped"}, later
+    assert states[("grouping.validate", -1)] == "upstream_failed"
+    assert states[("grouping.recon", -1)] == "skipped"
+    assert states[("export_to_rdm.recon", -1)] == "skipped"
+    earlier = {k: v for k, v in states.items() if not k[0].startswith((*LATER_GROUPS, "analysis.", "cycle_result"))}
+    assert set(earlier.values()) <= {"success", "skipped"}, earlier
+    found = statuses(cycle)
+    assert found["Analysis"].status is BatchStatus.FAILED
+    assert found["Grouping"].status is BatchStatus.INITIATED
+    assert cycle.teams.titles() == [f"✗ [{cycle.name}] Batch Failed: Analysis"]
+
+
+@pytest.fixture
+def workbook_without_rollups(tmp_path: Path) -> Path:
+    """The sample without its two rollup groups: the cycle needs no Grouping Rollup batch."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(SAMPLE_WORKBOOK)
+    for sheet_name, column in (("Groupings", "Group_Name"), ("Products and Perils", "Analysis Name")):
+        sheet = book[sheet_name]
+        index = [cell.value for cell in sheet[1]].index(column) + 1
+        for row in range(sheet.max_row, 1, -1):
+            if sheet.cell(row, index).value in ROLLUPS:
+                sheet.delete_rows(row)
+    path = tmp_path / "no_rollups.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_batch_type_the_workbook_does_not_need_passes_on_only_what_completed(cycle, workbook_without_rollups):
+    """No rollup groups: after a failed Grouping, Grouping Rollup (not needed) must not let Export
+    to RDM start; once Grouping is repaired, it lets Export run and the cycle completes."""
+    cycle.declare(workbook_without_rollups)
+    cycle.simulator.admin.job_outcome(kind="grouping", nameRegex=f"^{FAILING_GROUP}$", outcome="FAILED")
+    run = cycle.run()
+    assert run.state == "failed"
+    states = task_states(run)
+    assert states[("grouping.recon", -1)] == "failed"
+    assert states[("grouping_rollup.validate", -1)] == "upstream_failed"
+    assert states[("grouping_rollup.recon", -1)] == "skipped"  # not needed, and Grouping did not complete
+    assert states[("export_to_rdm.validate", -1)] == "skipped"
+    assert "Export to RDM" not in {t.split(": ")[-1] for t in cycle.teams.titles()}
+    assert statuses(cycle)["Export to RDM"].status is BatchStatus.INITIATED
+    assert [j for j in cycle.simulator.admin.state()["jobs"] if j["kind"] == "export"] == []
+
+    cycle.simulator.admin.clear_job_outcomes()
+    dag = cycle.dag()
+    run = clear_and_resume(dag, run, failed_with_downstream(dag, run))
+    assert run.state == "success", not_ok(run)
+    states = task_states(run)
+    assert states[("grouping_rollup.validate", -1)] == "skipped"
+    assert states[("grouping_rollup.recon", -1)] == "success"
+    assert states[("cycle_result", -1)] == "success"
+    found = statuses(cycle)
+    assert "Grouping Rollup" not in found
+    assert {b.status for b in found.values()} == {BatchStatus.COMPLETED}
+
+
+def test_a_stopped_wait_reconciles_to_cancelled_not_stalled(cycle):
+    """A person marks a deferred wait failed: the triggerer's on_kill cancels the Moody's job, which
+    passes through CANCEL_REQUESTED and CANCELLING; recon follows it to CANCELLED and Teams says
+    "Batch Cancelled", not "Batch Stalled"."""
+    admin = cycle.simulator.admin
+    admin.job_outcome(kind="model", nameRegex=f"^{FAILING_ANALYSIS}$", outcome="FAILED")
+    run = cycle.run()
+    assert run.state == "failed"
+    (failed_wait,) = [
+        ti for ti in run.get_task_instances() if ti.task_id == "analysis.job.wait" and ti.state == "failed"
+    ]
+    admin.clear_job_outcomes()
+    admin.job_outcome(kind="model", nameRegex=f"^{FAILING_ANALYSIS}$", outcome="STALL")  # runs until stopped
+
+    def person_stops_the_wait(dag_run: Any, held: dict[tuple[str, int], Any]) -> None:
+        """What the UI's "mark failed" and then the triggerer do."""
+        from airflow.utils.state import TaskInstanceState
+
+        (key,) = held
+        waiting = jobs.latest_job(analysis_job(cycle, FAILING_ANALYSIS).id, store=cycle.store)
+        assert waiting.status in (JobStatus.QUEUED, JobStatus.PENDING, JobStatus.RUNNING)
+        dag_run.dag.set_task_instance_state(
+            task_id=key[0], map_indexes=[key[1]], run_id=dag_run.run_id, state=TaskInstanceState.FAILED
+        )
+        # A slow cancellation in Moody's (2 s in CANCEL_REQUESTED, 2 s in CANCELLING): recon must
+        # follow it to the end instead of reporting what it sees first.
+        options = cycle.simulator.simulator.options
+        running_seconds = options.running_seconds
+        admin.configure(running_seconds=4.0)
+        try:
+            asyncio.run(trigger_of(held[key]).on_kill())
+        finally:
+            admin.configure(running_seconds=running_seconds)
+
+    dag = cycle.dag()
+    run = resume_holding(
+        dag,
+        run,
+        select=failed_with_downstream(dag, run),  # the UI's "Clear" on the failed wait
+        hold=lambda ti: (ti.task_id, ti.map_index) == (failed_wait.task_id, failed_wait.map_index),
+        stuck=person_stops_the_wait,
+    )
+    assert run.state == "failed"
+    stopped = jobs.latest_job(analysis_job(cycle, FAILING_ANALYSIS).id, store=cycle.store)
+    assert stopped.status is JobStatus.CANCELLED
+    moodys = [j for j in admin.state()["jobs"] if j["kind"] == "model" and j["name"] == FAILING_ANALYSIS]
+    assert [j["status"] for j in moodys] == ["FAILED", "CANCELLED"]
+    assert statuses(cycle)["Analysis"].status is BatchStatus.CANCELLED
+    assert cycle.teams.titles()[0].endswith(f"[{cycle.name}] Batch Failed: Analysis")
+    (second,) = cycle.teams.titles()[1:]
+    assert second.endswith(f"[{cycle.name}] Batch Cancelled: Analysis")
+    states = task_states(run)
+    assert states[("analysis.recon", -1)] == "failed"
+    assert states[("grouping.validate", -1)] == "upstream_failed"
+
+
+# -- driving a run whose wait stays deferred ---------------------------------------------------------
+def trigger_of(defer: Any) -> Any:
+    """The trigger a deferred task handed over, built the way the triggerer builds it."""
+    from airflow.sdk.serde import deserialize
+
+    module, _, name = defer.classpath.rpartition(".")
+    return getattr(importlib.import_module(module), name)(**deserialize(defer.trigger_kwargs))
+
+
+def resume_holding(
+    dag: Any,
+    dag_run: Any,
+    *,
+    select: Callable[[Any], bool],
+    hold: Callable[[Any], bool],
+    stuck: Callable[[Any, dict[tuple[str, int], Any]], None],
+) -> Any:
+    """Clear what ``select`` picks and run on like ``dag.test()``, except that the tasks ``hold``
+    picks stay deferred (no inline trigger). When nothing else can run, ``stuck(run, held)`` acts
+    as a person would on the held tasks (their DeferTask messages), once."""
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import clear_task_instances
+    from airflow.sdk.definitions.dag import _run_task
+    from airflow.serialization.serialized_objects import DagSerialization
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    scheduler = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+    held: dict[tuple[str, int], Any] = {}
+    acted = False
+    idle = 0
+    with create_session() as session:
+        run = session.get(DagRun, dag_run.id)
+        tis = [ti for ti in run.get_task_instances(session=session) if select(ti)]
+        assert tis, "nothing selected to clear"
+        clear_task_instances(tis, session, dag_run_state=DagRunState.RUNNING)
+        session.commit()
+        run = session.get(DagRun, dag_run.id)
+        run.dag = scheduler
+        while run.state == DagRunState.RUNNING:
+            session.expire_all()
+            schedulable, _ = run.update_state(session=session)
+            for ti in schedulable:
+                if ti.state != TaskInstanceState.UP_FOR_RESCHEDULE:
+                    ti.try_number += 1
+                ti.state = TaskInstanceState.SCHEDULED
+            session.commit()
+            scheduled = [t for t in run.get_task_instances(session=session) if t.state == TaskInstanceState.SCHEDULED]
+            for ti in scheduled:
+                with contextlib.suppress(Exception):  # recorded on the task instance, as in dag.test()
+                    result = _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=not hold(ti))
+                    if hold(ti) and ti.state == TaskInstanceState.DEFERRED:
+                        held[(ti.task_id, ti.map_index)] = result.msg
+            if scheduled:
+                idle = 0
+            elif held and not acted:
+                acted = True
+                session.commit()  # the person's session writes next (SQLite)
+                stuck(run, held)
+            else:  # states propagate, or a retry delay runs: wait, as dag.test() does
+                idle += 1
+                assert idle < MAX_IDLE_LOOPS, "the run is stuck"
+                time.sleep(0.2)
+            session.expire_all()
+            run = session.get(DagRun, dag_run.id)
+            run.dag = scheduler
+        return run
