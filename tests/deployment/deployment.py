@@ -172,6 +172,39 @@ class Deployment:
                         os.killpg(component.pid, signal.SIGKILL)
                     component.process.wait()
 
+    def cpu_seconds(self) -> float:
+        """CPU time so far of every component and its descendants (reaped ones through their
+        parents' children times)."""
+        import psutil
+
+        total = 0.0
+        for component in self.components.values():
+            if not component.alive():
+                continue
+            try:
+                root = psutil.Process(component.pid)
+                processes = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system + times.children_user + times.children_system
+        return total
+
+    def memory(self, role: Role) -> int:
+        """Resident memory in bytes of the component and its descendants now."""
+        import psutil
+
+        root = psutil.Process(self.components[role].pid)
+        total = 0
+        for process in [root, *root.children(recursive=True)]:
+            with suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+        return total
+
     def logs(self) -> dict[Role, Path]:
         return {role: component.log for role, component in self.components.items()}
 
@@ -304,20 +337,29 @@ def _release_redis_database(number: int) -> None:
 
 
 def airflow_env(
-    home: Path, executor: Executor, metadata_db: str, api_port: int, password_file: Path, services: Mapping[str, str]
+    home: Path,
+    executor: Executor,
+    metadata_db: str,
+    api_port: int,
+    password_file: Path,
+    services: Mapping[str, str],
+    project: Path = ROOT,
 ) -> dict[str, str]:
-    """The configuration every component gets (the same, as in a real multi-machine deployment)."""
+    """The configuration every component gets (the same, as in a real multi-machine deployment).
+
+    ``project`` is the checkout whose ``dags/`` and ``plugins/`` run (another revision's, to
+    benchmark it against this one)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
     venv_bin = str(Path(sys.executable).parent)
     env.update(
         {
             "PATH": f"{venv_bin}{os.pathsep}{env.get('PATH', '')}",
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT)]),
+            "PYTHONPATH": os.pathsep.join([str(project / "plugins"), str(project)]),
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{PG_HOST}/{metadata_db}",
             "AIRFLOW__CORE__EXECUTOR": executor.value,
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(project / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(project / "plugins"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__PARALLELISM": "8",
             "AIRFLOW__CORE__MAX_MAP_LENGTH": "20000",
@@ -380,7 +422,9 @@ def _wait_healthy(deployment: Deployment) -> None:
 
 
 @contextmanager
-def running_deployment(home: Path, executor: Executor, services: Mapping[str, str]) -> Iterator[Deployment]:
+def running_deployment(
+    home: Path, executor: Executor, services: Mapping[str, str], project: Path = ROOT
+) -> Iterator[Deployment]:
     """Migrate a metadata database of its own, start every component, and stop them all after."""
     metadata_db = f"irp_airflow_{uuid.uuid4().hex[:10]}"
     _database(metadata_db, create=True)
@@ -393,7 +437,7 @@ def running_deployment(home: Path, executor: Executor, services: Mapping[str, st
     if redis_db is not None:
         extra["AIRFLOW__CELERY__BROKER_URL"] = f"{REDIS_URL}/{redis_db}"
         extra["AIRFLOW__CELERY__RESULT_BACKEND"] = f"db+postgresql://{PG_HOST}/{metadata_db}"
-    env = airflow_env(home, executor, metadata_db, api_port, password_file, extra)
+    env = airflow_env(home, executor, metadata_db, api_port, password_file, extra, project)
     api = RestClient(f"http://127.0.0.1:{api_port}", USERNAME, password)
     deployment = Deployment(executor, home, env, _components(home, executor, api_port), api, metadata_db)
     try:

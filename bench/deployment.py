@@ -1,0 +1,169 @@
+"""Deployment benchmark: one cycle on a real Airflow deployment (api-server, scheduler,
+dag-processor, triggerer as processes; LocalExecutor or CeleryExecutor; Postgres metadata), this
+checkout against a baseline revision, side by side.
+
+    .venv/bin/python bench/deployment.py [--baseline REV] [--executor local|celery] [--workbook sample|minimal]
+
+Printed per side: wall time of the run against the simulated critical path (per batch type, its
+longest Moody's job; batch types run one after another), task instances, task instances per
+Moody's job, CPU seconds of every Airflow process per job, HTTP calls to Moody's per job, and the
+peak memory of the scheduler and the triggerer. The baseline runs from a temporary git worktree
+of REV with this checkout's harness and simulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import _common
+from _common import print_table
+
+from tests.deployment.deployment import Executor, Role
+from tests.deployment.environment import SAMPLE_WORKBOOK, cycle_deployment
+from tests.deployment.scenario import CycleRun
+from tools import make_sample_workbook
+
+CYCLE = "bench"
+
+
+@dataclass
+class Figures:
+    wall: float
+    critical_path: float
+    task_instances: int
+    jobs: int
+    cpu: float
+    http_calls: int
+    scheduler_peak: int
+    triggerer_peak: int
+    state: str
+
+
+@contextmanager
+def checkout(revision: str | None) -> Iterator[Path]:
+    """This checkout, or ``revision`` in a temporary worktree."""
+    if revision is None:
+        yield _common.ROOT
+        return
+    folder = Path(tempfile.mkdtemp(prefix="irp_bench_baseline_")) / "project"
+    subprocess.run(["git", "worktree", "add", "--detach", str(folder), revision], cwd=_common.ROOT, check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=_common.ROOT, check=False)
+
+
+def critical_path(run: CycleRun) -> float:
+    """Sum over batch types of the longest planned Moody's job of the type."""
+    batch_of = {str(j["moodys_workflow_id"]): j["batch_type"] for j in run.store_jobs() if j["moodys_workflow_id"]}
+    longest: dict[str, float] = {}
+    for job in run.moodys_jobs():
+        batch_type = batch_of.get(str(job["jobId"]))
+        if batch_type is not None:
+            longest[batch_type] = max(longest.get(batch_type, 0.0), float(job["plannedSeconds"]))
+    return sum(longest.values())
+
+
+def measure(project: Path, executor: Executor, workbook: Path) -> Figures:
+    with tempfile.TemporaryDirectory(prefix="irp_bench_deployment_") as folder:
+        home = Path(folder)
+        with cycle_deployment(home, executor, {CYCLE: (workbook, "rerun")}, project=project) as (running, services):
+            run = CycleRun(running, services, CYCLE)
+            peaks = {Role.SCHEDULER: 0, Role.TRIGGERER: 0}
+            stop = threading.Event()
+
+            def sample() -> None:
+                while not stop.wait(1.0):
+                    for role in peaks:
+                        peaks[role] = max(peaks[role], running.memory(role))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            running.wait_for_dag(run.dag_id)
+            cpu_before = running.cpu_seconds()
+            requests_before = run.admin.state()["apiRequests"]
+            started = time.monotonic()
+            sampler.start()
+            run.start()
+            state = run.wait(timeout=3600)
+            wall = time.monotonic() - started
+            cpu = running.cpu_seconds() - cpu_before
+            stop.set()
+            sampler.join()
+            jobs = len(run.store_jobs())
+            return Figures(
+                wall=wall,
+                critical_path=critical_path(run),
+                task_instances=len(run.tasks()),
+                jobs=jobs,
+                cpu=cpu,
+                http_calls=run.admin.state()["apiRequests"] - requests_before,
+                scheduler_peak=peaks[Role.SCHEDULER],
+                triggerer_peak=peaks[Role.TRIGGERER],
+                state=state,
+            )
+
+
+def rows(sides: list[tuple[str, Figures]]) -> list[list[str]]:
+    def line(label: str, value) -> list[str]:  # type: ignore[no-untyped-def]
+        return [label, *[value(f) for _, f in sides]]
+
+    mib = 1024 * 1024
+    return [
+        line("run state", lambda f: f.state),
+        line("wall time", lambda f: f"{f.wall:.1f} s"),
+        line("simulated critical path", lambda f: f"{f.critical_path:.1f} s"),
+        line("wall / critical path", lambda f: f"{f.wall / f.critical_path:.2f}" if f.critical_path else "-"),
+        line("task instances", lambda f: str(f.task_instances)),
+        line("Moody's/store jobs", lambda f: str(f.jobs)),
+        line("task instances per job", lambda f: f"{f.task_instances / f.jobs:.2f}"),
+        line("CPU s of Airflow (all processes)", lambda f: f"{f.cpu:.0f}"),
+        line("CPU s per job", lambda f: f"{f.cpu / f.jobs:.2f}"),
+        line("HTTP calls to Moody's per job", lambda f: f"{f.http_calls / f.jobs:.1f}"),
+        line("scheduler peak memory", lambda f: f"{f.scheduler_peak / mib:.0f} MiB"),
+        line("triggerer peak memory", lambda f: f"{f.triggerer_peak / mib:.0f} MiB"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", help="git revision to compare with (e.g. a tag or commit)")
+    parser.add_argument("--executor", choices=["local", "celery"], default="local")
+    parser.add_argument("--workbook", choices=["sample", "minimal"], default="sample")
+    args = parser.parse_args()
+    executor = Executor.LOCAL if args.executor == "local" else Executor.CELERY
+    with tempfile.TemporaryDirectory(prefix="irp_bench_workbook_") as folder:
+        workbook = SAMPLE_WORKBOOK
+        if args.workbook == "minimal":
+            workbook = make_sample_workbook.write_sample(Path(folder) / "minimal.xlsx", minimal=True)
+        sides: list[tuple[str, Figures]] = []
+        if args.baseline:
+            with checkout(args.baseline) as baseline:
+                sides.append((f"baseline {args.baseline}", measure(baseline, executor, workbook)))
+        sides.append(("this checkout", measure(_common.ROOT, executor, workbook)))
+    title = f"The {args.workbook} cycle on a real deployment ({executor.value}, {_cores()} cores)"
+    print_table(title, ["", *[name for name, _ in sides]], rows(sides))
+    if len(sides) == 2:
+        base, ours = sides[0][1], sides[1][1]
+        cpu = (base.cpu / base.jobs) / (ours.cpu / ours.jobs)
+        tis = (base.task_instances / base.jobs) / (ours.task_instances / ours.jobs)
+        print(f"\nbaseline / this checkout: wall {base.wall / ours.wall:.2f}x, CPU per job {cpu:.2f}x, "
+              f"task instances per job {tis:.2f}x")  # fmt: skip
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
