@@ -27,6 +27,7 @@ CYCLES: dict[str, tuple[str, str]] = {
     "dep-worker": ("minimal", "rerun"),
     "dep-stop": ("minimal", "rerun"),
     "dep-ask": ("minimal", "ask"),
+    "dep-repair": ("minimal", "rerun"),
 }
 ALL_COMPLETED = {batch_type: BatchStatus.COMPLETED for batch_type in BatchType}
 #: Job counts of the sample workbook per batch type (configuration spec, sample cycle).

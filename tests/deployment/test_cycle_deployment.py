@@ -25,6 +25,7 @@ Running = tuple[Deployment, Services]
 ANALYSIS_SUBMIT = "analysis.job.submit"
 ANALYSIS_WAIT = "analysis.job.wait"
 LATER_GROUPS = ("grouping", "grouping_rollup", "export_to_rdm")
+NEW_EVENT_RATE = "RMS 2025 Historical Event Rates"
 
 
 def _running(tis: list[dict[str, Any]], task_id: str) -> list[dict[str, Any]]:
@@ -232,3 +233,38 @@ def test_on_existing_ask_answered_through_the_rest_api(deployment: Running) -> N
     assert run.batch_statuses() == ALL_COMPLETED
     assert jobs.read_job(reopened, store=services.store).skipped
     run.assert_one_moodys_job_per_store_job()
+
+
+def test_a_repair_with_changed_parameters_through_the_repair_dag(deployment: Running) -> None:
+    """Issue 11 on the deployment: an analysis fails; a person triggers ``irp_repair`` through the
+    REST API (the trigger form) with a new event rate and a reason, then clears the failed task."""
+    from irp import job as jobs
+    from irp.repair import repair_log
+    from irp.repair_request import REPAIR_DAG_ID, RepairAction, RepairOrigin
+
+    running, services = deployment
+    run = CycleRun(*deployment, "dep-repair")
+    run.start(prepare=lambda admin: admin.job_outcome(kind="model", nameRegex="^GCHU_Coastal_LT$", outcome="FAILED"))
+    assert run.wait() == "failed"
+    [failed] = [j for j in run.store_jobs() if j["batch_type"] == BatchType.ANALYSIS and j["status"] == "FAILED"]
+
+    running.wait_for_dag(REPAIR_DAG_ID)
+    conf = {
+        "action": RepairAction.RESUBMIT_WITH_CHANGES.value,
+        "job_id": failed["id"],
+        "parameters": {"Event Rate": NEW_EVENT_RATE},
+        "reason": "The quarter's event rate was wrong",
+    }
+    repair_run = running.trigger(REPAIR_DAG_ID, conf)
+    assert running.wait_for_run(REPAIR_DAG_ID, repair_run, timeout=300) == "success"
+    [record] = repair_log(job_id=failed["id"], store=services.store)
+    assert (record.requested_by, record.origin, record.run_id) == ("operator", RepairOrigin.AIRFLOW, repair_run)
+    new_job = jobs.latest_job(failed["id"], store=services.store)
+    assert new_job.parent_job_id == failed["id"]
+
+    run.admin.clear_job_outcomes()
+    run.clear_failed()
+    assert run.wait() == "success"
+    run.assert_completed()
+    submitted = jobs.read_job(new_job.id, store=services.store)
+    assert (submitted.submission_request or {})["configuration"]["Event Rate"] == NEW_EVENT_RATE
