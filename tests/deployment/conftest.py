@@ -21,10 +21,25 @@ from tests.deployment.scenario import CYCLES, MINIMAL_WORKBOOK
 from tools import make_sample_workbook
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tier; drop Celery-only scenarios' LocalExecutor variants before a deployment is
+    started for them."""
+    kept, dropped = [], []
     for item in items:
         if "tests/deployment/" in str(item.path):
             item.add_marker(pytest.mark.deployment)
+            callspec = getattr(item, "callspec", None)
+            if (
+                item.get_closest_marker("celery_only")
+                and callspec
+                and callspec.params["deployment"] is not Executor.CELERY
+            ):
+                dropped.append(item)
+                continue
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from irp.constants import BatchStatus, BatchType
-from tests.deployment.deployment import Deployment, Executor, Role, Services
+from tests.deployment.deployment import Deployment, Role, Services
 from tests.deployment.scenario import ALL_COMPLETED, CycleRun, Storm, by_task, group_states, task_processes_talking_to
 
 pytestmark = pytest.mark.usefixtures("keep_logs")
@@ -168,10 +168,9 @@ def test_the_scheduler_killed_during_submits(deployment: Running) -> None:
     assert run.teams_titles() == []
 
 
+@pytest.mark.celery_only
 def test_a_celery_worker_killed_during_submits(deployment: Running) -> None:
     running, _ = deployment
-    if running.executor is not Executor.CELERY:
-        pytest.skip("Celery workers run only with CeleryExecutor")
     run = CycleRun(*deployment, "dep-worker")
     run.start(
         prepare=lambda admin: admin.fault(method="POST", pathRegex="/platform/model/v1/jobs$", delayMs=3000, times=2)
