@@ -6,7 +6,9 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,8 +46,8 @@ def new_schema_name() -> str:
     return f"irp_test_{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture
-def store() -> Iterator[object]:
+@contextmanager
+def migrated_store() -> Iterator[Any]:
     """A migrated store in a fresh schema, dropped afterwards."""
     import psycopg
 
@@ -61,3 +63,10 @@ def store() -> Iterator[object]:
         store.close()
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture
+def store() -> Iterator[Any]:
+    """A migrated store in a fresh schema, dropped afterwards."""
+    with migrated_store() as migrated:
+        yield migrated

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from irp import batch as batches
@@ -18,22 +17,15 @@ from irp.installation import installation_id
 from irp.moodys.jobs import RequestKeys, Step
 from irp.store import Store
 from moodys.cycle import EDM, METADATA
-from tests.conftest import PG_DSN, new_schema_name
+from tests.conftest import migrated_store
 from tests.store.conftest import insert_configuration
 
 
 @pytest.fixture
 def other_store() -> Iterator[Store]:
     """A second store (its own schema) beside the ``store`` fixture: its job ids start at 1 too."""
-    schema = new_schema_name()
-    store = Store.from_dsn(PG_DSN, schema)
-    migrations.upgrade(store)
-    try:
+    with migrated_store() as store:
         yield store
-    finally:
-        store.close()
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def first_edm_job(store: Store, edm_name: str) -> int:

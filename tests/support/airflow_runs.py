@@ -7,8 +7,12 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from typing import Any
+
+#: Scheduling passes with nothing to run (0.2 s each) before a resumed run counts as stuck.
+MAX_IDLE_LOOPS = 150
 
 
 def task_states(dag_run: Any) -> dict[tuple[str, int], str | None]:
@@ -44,8 +48,17 @@ def failed_with_downstream(dag: Any, dag_run: Any) -> Callable[[Any], bool]:
     return lambda ti: ti.state == "failed" or ti.task_id in downstream
 
 
-def clear_and_resume(dag: Any, dag_run: Any, select: Callable[[Any], bool]) -> Any:
-    """Clear the task instances ``select`` picks (as a person does in the UI), then run on."""
+def clear_and_resume(
+    dag: Any,
+    dag_run: Any,
+    select: Callable[[Any], bool],
+    *,
+    hold: Callable[[Any], bool] | None = None,
+    stuck: Callable[[Any, dict[tuple[str, int], Any]], None] | None = None,
+) -> Any:
+    """Clear the task instances ``select`` picks (as a person does in the UI), then run on like
+    ``dag.test()``. The tasks ``hold`` picks stay deferred (no inline trigger); when nothing else can
+    run, ``stuck(run, held)`` acts once as a person would on them (their DeferTask messages)."""
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import clear_task_instances
     from airflow.sdk.definitions.dag import _run_task
@@ -53,7 +66,11 @@ def clear_and_resume(dag: Any, dag_run: Any, select: Callable[[Any], bool]) -> A
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState, TaskInstanceState
 
+    held_back = hold or (lambda ti: False)
     scheduler_dag = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
+    held: dict[tuple[str, int], Any] = {}
+    acted = False
+    idle = 0
     with create_session() as session:
         run = session.get(DagRun, dag_run.id)
         tis = [ti for ti in run.get_task_instances(session=session) if select(ti)]
@@ -70,9 +87,22 @@ def clear_and_resume(dag: Any, dag_run: Any, select: Callable[[Any], bool]) -> A
                     ti.try_number += 1
                 ti.state = TaskInstanceState.SCHEDULED
             session.commit()
-            for ti in [t for t in run.get_task_instances(session=session) if t.state == TaskInstanceState.SCHEDULED]:
+            scheduled = [t for t in run.get_task_instances(session=session) if t.state == TaskInstanceState.SCHEDULED]
+            for ti in scheduled:
                 with contextlib.suppress(Exception):  # recorded on the task instance, as in dag.test()
-                    _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=True)
+                    result = _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=not held_back(ti))
+                    if held_back(ti) and ti.state == TaskInstanceState.DEFERRED:
+                        held[(ti.task_id, ti.map_index)] = result.msg
+            if scheduled:
+                idle = 0
+            elif held and stuck is not None and not acted:
+                acted = True
+                session.commit()  # the person's session writes next (SQLite)
+                stuck(run, held)
+            else:  # states propagate, or a retry delay runs: wait, as dag.test() does
+                idle += 1
+                assert idle < MAX_IDLE_LOOPS, "the run is stuck"
+                time.sleep(0.2)
             session.expire_all()
             run = session.get(DagRun, dag_run.id)
             run.dag = scheduler_dag
