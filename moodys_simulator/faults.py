@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -16,6 +17,8 @@ class FaultRule:
     ``drop_connection``: close the socket without an answer; with ``after_commit`` the request is
     processed first (state changed, idempotency recorded) and only the answer is lost.
     ``delay_ms``: sleep before handling.
+    ``for_seconds``: instead of ``times`` requests, every matching request for that many seconds
+    from when the rule was added (a rate-limit or outage window).
     """
 
     path_regex: str
@@ -27,7 +30,9 @@ class FaultRule:
     drop_connection: bool = False
     after_commit: bool = False
     delay_ms: float = 0.0
+    for_seconds: float | None = None
     hits: int = 0
+    added_at: float = field(default_factory=time.monotonic)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
@@ -41,12 +46,16 @@ class FaultRule:
             drop_connection=bool(data.get("dropConnection", False)),
             after_commit=bool(data.get("afterCommit", not data.get("beforeSideEffects", True))),
             delay_ms=float(data.get("delayMs", 0.0)),
+            for_seconds=float(data["forSeconds"]) if data.get("forSeconds") is not None else None,
         )
 
+    def active(self) -> bool:
+        if self.for_seconds is not None:
+            return time.monotonic() - self.added_at < self.for_seconds
+        return self.hits < self.times
+
     def matches(self, method: str, path: str) -> bool:
-        return (
-            self.hits < self.times and (self.method in (None, method)) and re.search(self.path_regex, path) is not None
-        )
+        return self.active() and (self.method in (None, method)) and re.search(self.path_regex, path) is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +68,7 @@ class FaultRule:
             "dropConnection": self.drop_connection,
             "afterCommit": self.after_commit,
             "delayMs": self.delay_ms,
+            "forSeconds": self.for_seconds,
         }
 
 

@@ -280,14 +280,14 @@ class Deployment:
         self.wait_until(what, check, timeout, every=1.0)
         return seen[0]
 
-    def clear_failed(self, dag_id: str, run_id: str, task_ids: list[str] | None = None) -> list[dict[str, Any]]:
-        """What a person does in the grid: clear the failed task instances with their downstream."""
-        body: dict[str, Any] = {
-            "dry_run": False, "dag_run_id": run_id, "only_failed": True, "include_downstream": True,
-            "reset_dag_runs": True,
-        }  # fmt: skip
-        if task_ids is not None:
-            body["task_ids"] = task_ids
+    def clear(self, dag_id: str, run_id: str, task_instances: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What a person does in the grid: clear these task instances with everything downstream of
+        them, whatever its state (later groups may have been skipped); a mapped one by its index."""
+        task_ids = [
+            [ti["task_id"], ti["map_index"]] if ti["map_index"] >= 0 else ti["task_id"] for ti in task_instances
+        ]
+        body = {"dry_run": False, "dag_run_id": run_id, "task_ids": task_ids, "only_failed": False,
+                "include_downstream": True, "reset_dag_runs": True}  # fmt: skip
         return list(self.api.call("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)["task_instances"])
 
     def mark(self, dag_id: str, run_id: str, task_id: str, map_index: int, state: str) -> Any:

@@ -85,7 +85,10 @@ class CycleRun:
         return self.deployment.wait_for_tasks(self.dag_id, self.run_id, predicate, what, timeout)
 
     def clear_failed(self) -> list[dict[str, Any]]:
-        return self.deployment.clear_failed(self.dag_id, self.run_id)
+        """A person's "Clear" on each failed task instance, downstream included (the UI's default)."""
+        failed = [ti for ti in self.tasks() if ti["state"] == "failed"]
+        assert failed, "nothing failed to clear"
+        return self.deployment.clear(self.dag_id, self.run_id, failed)
 
     # -- what every scenario asserts ------------------------------------------------------------------
     def batch_statuses(self) -> dict[BatchType, BatchStatus]:
@@ -174,24 +177,29 @@ def task_processes_talking_to(port: int, roots: list[int]) -> list[int]:
 
 
 class Storm:
-    """Rate limits and outages across a whole run: every ``every`` seconds, a burst of 429s
-    (Retry-After 1 s) or 503s on every Moody's path, alternating, until stopped."""
+    """Rate limits and outages across a whole run, as the issue saw them: every ``every`` seconds a
+    window of ``window`` seconds in which every Moody's call is answered 429 (Retry-After 1 s) or
+    503, alternating -- about a third of the calls."""
 
-    def __init__(self, admin: Any, every: float = 4.0, burst: int = 6) -> None:
+    def __init__(self, admin: Any, every: float = 9.0, window: float = 3.0) -> None:
         import threading
 
         self.admin = admin
         self.every = every
-        self.burst = burst
-        self.bursts = 0
+        self.window = window
+        self.windows = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            status = 429 if self.bursts % 2 == 0 else 503
-            self.admin.fault(pathRegex=".", status=status, retryAfter=1, times=self.burst)
-            self.bursts += 1
+        while not self._stop.wait(self.every - self.window):
+            status = 429 if self.windows % 2 == 0 else 503
+            self.admin.fault(pathRegex=".", status=status, retryAfter=1, forSeconds=self.window)
+            self.windows += 1
+            self._stop.wait(self.window)
+
+    def hits(self) -> int:
+        return sum(rule["hits"] for rule in self.admin.state()["faults"])
 
     def __enter__(self) -> Storm:
         self._thread.start()

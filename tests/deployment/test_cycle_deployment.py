@@ -80,10 +80,11 @@ def test_a_moodys_failure_fails_its_batch_and_a_clear_resubmits_it(deployment: R
 
 def test_a_rate_limit_and_outage_storm_across_the_whole_run(deployment: Running) -> None:
     run = CycleRun(*deployment, "dep-storm")
+    run.start()
     with Storm(run.admin) as storm:
-        run.start()
         assert run.wait() == "success"
-    assert storm.bursts >= 5
+        assert storm.windows >= 3
+        assert storm.hits() > 0
     run.assert_completed()
     assert run.teams_titles() == []
 

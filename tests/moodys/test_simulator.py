@@ -200,3 +200,15 @@ def test_a_post_whose_client_went_away_is_processed_and_its_key_replays(
     (job,) = [job for job in sim.admin.state()["jobs"] if job["name"] == name]
     assert replay.headers["location"].endswith(f"/{job['jobId']}")
     assert sim.admin.state()["submissions"][key]["state"] == "done"
+
+
+def test_a_fault_window_answers_every_matching_request_for_its_seconds(
+    sim: RunningSimulator, http: httpx.Client
+) -> None:
+    sim.admin.fault(pathRegex="^/platform/riskdata/v1/exposures$", status=429, retryAfter=1, forSeconds=0.5)
+    during = [http.get("/platform/riskdata/v1/exposures").status_code for _ in range(5)]
+    assert during == [429] * 5  # not a count: every request inside the window
+    time.sleep(0.6)
+    assert http.get("/platform/riskdata/v1/exposures").status_code == 200
+    [rule] = sim.admin.state()["faults"]
+    assert (rule["hits"], rule["forSeconds"]) == (5, 0.5)
