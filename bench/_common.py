@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +19,18 @@ def median_seconds(run: Callable[[], object], repeat: int) -> float:
         run()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
+
+
+def interleaved_medians(runs: Mapping[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median seconds of each run, taking turns: on a shared, noisy machine a burst of load then
+    hits every implementation alike, so the side-by-side ratio stays fair."""
+    samples: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(repeat):
+        for name, run in runs.items():
+            started = time.perf_counter()
+            run()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import _common  # noqa: F401  (puts plugins/ on sys.path)
 import psycopg
-from _common import median_seconds, ms, print_table, ratio
+from _common import interleaved_medians, median_seconds, ms, print_table, ratio
 
 from irp import batch as batches
 from irp import migrations
@@ -169,8 +169,14 @@ def main() -> None:
             round_trips(lambda: baseline_recon(baseline, batch_id)),
         )
         assert recon_batch(batch_id, store=store).status.value == baseline_recon(baseline, batch_id)
-        jobs_ours = median_seconds(lambda: batches.get_batch_jobs(batch_id, store=store), args.repeat)
-        jobs_base = median_seconds(lambda: baseline_jobs(baseline, batch_id), args.repeat)
+        reads = interleaved_medians(
+            {
+                "ours": lambda: batches.get_batch_jobs(batch_id, store=store),
+                "baseline": lambda: baseline_jobs(baseline, batch_id),
+            },
+            args.repeat,
+        )
+        jobs_ours, jobs_base = reads["ours"], reads["baseline"]
         assert len(batches.get_batch_jobs(batch_id, status=JobStatus.RUNNING, store=store)) == args.jobs // 50
 
         n = args.jobs
@@ -198,6 +204,7 @@ def main() -> None:
             ],
         )
         print("\nround trips = SQL statements sent (each transaction adds BEGIN and COMMIT).")
+        print("get_batch_jobs: baseline = the raw query (SELECT *, dict rows); irp builds Job records (taking turns).")
     finally:
         store.close()
         baseline.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -24,11 +24,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import _common
-from _common import median_seconds, ms, print_table, ratio
+from _common import interleaved_medians, ms, print_table, ratio
 
 ROOT = _common.ROOT
 SAMPLE = ROOT / "include" / "workbooks" / "sample_cycle.xlsx"
@@ -160,12 +161,19 @@ def process_command(implementation: str, path: Path) -> list[str]:
     return ["script", str(Path(__file__).resolve()), "--baseline-once", str(path)]
 
 
-def measure(implementation: str, path: Path, repeat: int, process_repeat: int) -> Measurement:
-    validate = IMPLEMENTATIONS[implementation]
-    validate(path)  # warm up: imports, caches
-    warm = median_seconds(lambda: validate(path), repeat)
-    runs = [run_process(process_command(implementation, path)) for _ in range(process_repeat)]
-    return Measurement(warm, statistics.median(run[0] for run in runs), max(run[1] for run in runs))
+def measure(path: Path, repeat: int, process_repeat: int) -> dict[str, Measurement]:
+    """Every implementation on one workbook, taking turns run by run (noise hits them alike)."""
+    for validate in IMPLEMENTATIONS.values():
+        validate(path)  # warm up: imports, caches
+    warm = interleaved_medians({name: partial(validate, path) for name, validate in IMPLEMENTATIONS.items()}, repeat)
+    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in IMPLEMENTATIONS}
+    for _ in range(process_repeat):
+        for name in IMPLEMENTATIONS:
+            runs[name].append(run_process(process_command(name, path)))
+    return {
+        name: Measurement(warm[name], statistics.median(s for s, _ in samples), max(kib for _, kib in samples))
+        for name, samples in runs.items()
+    }
 
 
 def _row(label: str, implementation: str, measurement: Measurement) -> list[str]:
@@ -202,12 +210,12 @@ def main() -> None:
 
         for size in args.sizes:
             path = make.write_sample(Path(folder) / f"analyses_{size}.xlsx", analyses=size)
-            workloads.append((f"{size:,} analyses", path, max(3, args.repeat * 100 // max(size, 100))))
+            workloads.append((f"{size:,} analyses", path, max(7, args.repeat * 100 // max(size, 100))))
         rows = []
         figures = {}
         for label, path, repeat in workloads:
-            ours = measure("irp", path, repeat, args.process_repeat)
-            base = measure("baseline", path, repeat, args.process_repeat)
+            measured = measure(path, repeat, args.process_repeat)
+            ours, base = measured["irp"], measured["baseline"]
             figures[label] = {"irp": ours.__dict__, "baseline": base.__dict__}
             rows.append(_row(label, "irp", ours))
             rows.append(_row("", "baseline", base))

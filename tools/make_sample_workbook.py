@@ -13,12 +13,22 @@ simulator infers from them.
 The file is written byte-for-byte reproducibly (fixed timestamps), so regenerating it without
 changing the data keeps its SHA-256, and with it the loader's "unchanged workbook" answer.
 
-    python tools/make_sample_workbook.py [OUTPUT] [--analyses N] [--minimal]
+    python tools/make_sample_workbook.py [OUTPUT] [--analyses N] [--minimal] [--scale N]
 
 ``--analyses N`` repeats the analysis rows up to N rows (benchmarks of large workbooks).
 ``--minimal`` keeps one of each thing the twelve batch types need (the Gulf Coast EDM, one base
 portfolio and its condo sub-portfolio, two analyses, a group and a rollup): the smallest valid
 cycle, for tests that run whole cycles many times on a real deployment.
+``--scale N`` writes N copies of every sheet's rows (EDMs, portfolios, treaties, GeoHaz
+thresholds, analyses, groups, rollups, products, exposure groups): a valid cycle of N times the
+sample's jobs (61 each). Copy 1 keeps the sample's names, copy k appends ``_s000k`` to every name
+(EDM, portfolio, treaty name and number, analysis, group, product group, exposure group), which
+keeps base portfolios within Moody's 20 characters and sub-portfolios within 40. The Import File
+is shared by the copies, so the demo source warehouse (include/demo/source_dataset.sql) and the
+mapping SQL (include/sql/portfolio_mapping/quarterly/<Import File>.sql, which names each
+sub-portfolio after the base portfolio's suffix) serve every copy: a scaled cycle runs end to end
+on the simulator like the sample (``IRP_DEMO_SCALE=10 bash scripts/demo.sh``). Metadata and
+Moody's reference data are not copied; combine with ``--minimal`` for N minimal cycles.
 """
 
 from __future__ import annotations
@@ -270,9 +280,71 @@ def _scaled_analyses(count: int | None) -> list[list[Any]]:
     return rows
 
 
-def build_workbook(analyses: int | None = None, minimal: bool = False) -> Workbook:
+#: Largest ``--scale``: copy numbers keep four digits, so every copy's names have one length.
+MAX_SCALE = 9999
+#: Appended to every name of copy ``copy`` > 1 (copy 1 keeps the sample's names).
+SCALE_SUFFIX = "_s{copy:04d}"
+#: The columns holding names, renamed in each copy; other cells (flags, profiles, amounts,
+#: tags, import files) are copied as they are.
+_SCALED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Databases": ("Database",),
+    "Portfolios": ("Portfolio", "Database"),
+    "Reinsurance Treaties": ("Treaty Name", "Treaty Number"),
+    "Analysis Table": (
+        "Database", "Portfolio", "Analysis Name", *(f"Reinsurance Treaty {n}" for n in range(1, 6)),
+    ),
+    "Products and Perils": ("Analysis Name", "Product Group"),
+    "ExposureGroup <-> Portname": ("ExposureGroup", "Portname"),
+}  # fmt: skip
+
+
+def scale_suffix(copy: int) -> str:
+    """What copy ``copy`` (1-based) of a scaled workbook appends to its names."""
+    return "" if copy == 1 else SCALE_SUFFIX.format(copy=copy)
+
+
+def _copies(sheet: str, header: list[Any], rows: list[list[Any]], scale: int) -> list[list[Any]]:
+    """``scale`` copies of ``rows`` (no header), names suffixed per copy."""
+    renamed = {header.index(name) for name in _SCALED_COLUMNS[sheet]}
+    return [
+        [f"{value}{suffix}" if index in renamed and value is not None else value for index, value in enumerate(row)]
+        for suffix in map(scale_suffix, range(1, scale + 1))
+        for row in rows
+    ]
+
+
+def scaled_tables(data: Tables, scale: int) -> Tables:
+    """``scale`` copies of every table of ``data`` with unique names (see the module docstring)."""
+    if scale == 1:
+        return data
+
+    def table(sheet: str, rows: list[list[Any]]) -> list[list[Any]]:
+        return [rows[0], *_copies(sheet, rows[0], rows[1:], scale)]
+
+    return Tables(
+        databases=table("Databases", data.databases),
+        portfolios=table("Portfolios", data.portfolios),
+        treaties=table("Reinsurance Treaties", data.treaties),
+        analyses=_copies("Analysis Table", ANALYSIS_HEADER, data.analyses, scale),
+        groupings=[
+            (f"{name}{suffix}", [None if item is None else f"{item}{suffix}" for item in items])
+            for suffix in map(scale_suffix, range(1, scale + 1))
+            for name, items in data.groupings
+        ],
+        products=table("Products and Perils", data.products),
+        import_files=data.import_files * scale,
+        exposure_groups=table("ExposureGroup <-> Portname", data.exposure_groups),
+    )
+
+
+def build_workbook(analyses: int | None = None, minimal: bool = False, scale: int = 1) -> Workbook:
     """The sample workbook; ``analyses`` resizes the Analysis Table (benchmarks), ``minimal``
-    keeps one of everything (:func:`minimal_tables`)."""
+    keeps one of everything (:func:`minimal_tables`), ``scale`` copies every table
+    (:func:`scaled_tables`)."""
+    if not 1 <= scale <= MAX_SCALE:
+        raise ValueError(f"scale must be between 1 and {MAX_SCALE}, not {scale}")
+    if scale > 1 and analyses is not None:
+        raise ValueError("--analyses and --scale cannot be combined: --scale copies the Analysis Table too")
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -293,7 +365,7 @@ def build_workbook(analyses: int | None = None, minimal: bool = False) -> Workbo
             cell.font = bold
         sheet.freeze_panes = "A2"
 
-    data = minimal_tables() if minimal else FULL
+    data = scaled_tables(minimal_tables() if minimal else FULL, scale)
     table("Validations", VALIDATIONS)
     table("Databases", data.databases)
     table("Portfolios", data.portfolios)
@@ -306,7 +378,7 @@ def build_workbook(analyses: int | None = None, minimal: bool = False) -> Workbo
     geohaz += [[level, import_file, share, threshold] for import_file in data.import_files
                for level, share, threshold in GEOCODE_LEVELS]  # fmt: skip
     table("GeoHaz Thresholds", geohaz)
-    rows = data.analyses if minimal else _scaled_analyses(analyses)
+    rows = data.analyses if minimal or scale > 1 else _scaled_analyses(analyses)
     table("Analysis Table", [ANALYSIS_HEADER, *rows])
     groupings: list[list[Any]] = [["Group_Name", *(f"Item{n}" for n in range(1, GROUP_ITEM_COLUMNS + 1))]]
     groupings += [[name, *items] for name, items in data.groupings]
@@ -345,19 +417,31 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     return fixed.getvalue()
 
 
-def write_sample(output: Path = DEFAULT_OUTPUT, analyses: int | None = None, minimal: bool = False) -> Path:
+def write_sample(
+    output: Path = DEFAULT_OUTPUT, analyses: int | None = None, minimal: bool = False, scale: int = 1
+) -> Path:
+    workbook = build_workbook(analyses, minimal, scale)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(workbook_bytes(build_workbook(analyses, minimal)))
+    output.write_bytes(workbook_bytes(workbook))
     return output
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("output", nargs="?", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("output", nargs="?", type=Path, help=f"default: {DEFAULT_OUTPUT.relative_to(ROOT)}")
     parser.add_argument("--analyses", type=int, default=None, help="number of Analysis Table rows")
     parser.add_argument("--minimal", action="store_true", help="one of everything: the smallest valid cycle")
+    parser.add_argument(
+        "--scale", type=int, default=1, help=f"N copies of every sheet's rows, unique names (1-{MAX_SCALE})"
+    )
     args = parser.parse_args()
-    print(write_sample(args.output, args.analyses, args.minimal))
+    variant = args.analyses is not None or args.minimal or args.scale != 1
+    if args.output is None and variant:
+        parser.error("give an OUTPUT path for a variant: the default path is the committed sample")
+    try:
+        print(write_sample(args.output or DEFAULT_OUTPUT, args.analyses, args.minimal, args.scale))
+    except ValueError as exc:
+        parser.error(str(exc))
 
 
 if __name__ == "__main__":

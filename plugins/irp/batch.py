@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg.errors
+from psycopg.rows import args_row
 
 from irp import job as jobs
 from irp.checks import require_id
@@ -73,11 +74,18 @@ def _batch_type(value: object) -> BatchType:
 
 
 def _serialize_job_configurations(job_configurations: Sequence[Mapping[str, Any]]) -> str:
+    """One JSON array for the whole batch: the database splits it, so no Python work per row
+    beyond this check (plain dicts, the usual case, are not copied)."""
+    items: list[dict[str, Any]] = []
     for index, data in enumerate(job_configurations):
-        if not isinstance(data, Mapping):
+        if type(data) is dict:
+            items.append(data)
+        elif isinstance(data, Mapping):
+            items.append(dict(data))
+        else:
             raise BatchError(f"Job configuration #{index} must be a mapping, got {type(data).__name__}")
     try:
-        return json.dumps([dict(data) for data in job_configurations], allow_nan=False)
+        return json.dumps(items, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise BatchError(f"Job configurations are not JSON-serialisable: {exc}") from None
 
@@ -215,10 +223,14 @@ def get_batch_jobs(
     *,
     store: Store | None = None,
 ) -> list[Job]:
-    """The batch's jobs ordered by id, optionally filtered (filters are ANDed)."""
+    """The batch's jobs ordered by id, optionally filtered (filters are ANDed).
+
+    Records are built positionally from tuple rows: a dict per row and ``Job(**row)`` cost more
+    than the query itself at 10,000 jobs.
+    """
     require_id(batch_id, "batch_id", BatchError)
     status_value = None if status is None else jobs.job_status(status, BatchError).value
-    with resolve(store).transaction() as cursor:
+    with resolve(store).transaction(row_factory=args_row(Job)) as cursor:
         cursor.execute(
             f"""
             SELECT {_JOB_COLUMNS} FROM irp_job
@@ -229,14 +241,14 @@ def get_batch_jobs(
             """,
             {"batch_id": batch_id, "skipped": skipped, "status": status_value},
         )
-        return [Job(**row) for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def get_batch_job_configurations(
     batch_id: int, skipped: bool | None = None, *, store: Store | None = None
 ) -> list[JobConfiguration]:
     require_id(batch_id, "batch_id", BatchError)
-    with resolve(store).transaction() as cursor:
+    with resolve(store).transaction(row_factory=args_row(JobConfiguration)) as cursor:
         cursor.execute(
             f"""
             SELECT {_JOB_CONFIGURATION_COLUMNS} FROM irp_job_configuration
@@ -245,7 +257,7 @@ def get_batch_job_configurations(
             """,
             {"batch_id": batch_id, "skipped": skipped},
         )
-        return [JobConfiguration(**row) for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def update_batch_step(batch_id: int, step: BatchStep, *, store: Store | None = None) -> None:

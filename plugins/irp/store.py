@@ -18,7 +18,7 @@ from irp.exceptions import StoreError
 
 if TYPE_CHECKING:
     import psycopg
-    from psycopg.rows import DictRow
+    from psycopg.rows import RowFactory
 
     from irp.settings import Settings
 
@@ -88,12 +88,16 @@ class Store:
         return conn
 
     @contextmanager
-    def transaction(self) -> Iterator[psycopg.Cursor[DictRow]]:
-        """Yield a cursor (rows as dicts) inside one transaction; commit on success."""
+    def transaction(self, row_factory: RowFactory[Any] | None = None) -> Iterator[psycopg.Cursor[Any]]:
+        """Yield a cursor inside one transaction; commit on success.
+
+        Rows are dicts unless ``row_factory`` says otherwise: ``args_row(Record)`` builds records
+        straight from the row tuples, without a dict per row (10,000-job reads).
+        """
         from psycopg.rows import dict_row
 
         conn = self._connection()
-        with conn.transaction(), conn.cursor(row_factory=dict_row) as cursor:
+        with conn.transaction(), conn.cursor(row_factory=row_factory or dict_row) as cursor:
             yield cursor
 
     @contextmanager

@@ -117,6 +117,39 @@ def test_get_batch_jobs_filters(make_batch, store):
         batches.get_batch_jobs(0, store=store)
 
 
+def test_batch_reads_build_every_field_of_their_records(make_batch, store):
+    """get_batch_jobs / get_batch_job_configurations build records positionally: each field gets
+    its own column, the same record read_job / get_job_config build from a dict row."""
+    batch_id, (first, second) = make_batch([JobStatus.FAILED, JobStatus.RUNNING])
+    with store.transaction() as cursor:  # a distinct value in every column of the first job
+        cursor.execute(
+            """UPDATE irp_job SET moodys_workflow_id = 'wf-1', last_error = 'boom',
+                   submitted_ts = now() - interval '3 h', completed_ts = now() - interval '2 h',
+                   last_tracked_ts = now() - interval '1 h',
+                   submission_request = '{"body": {"name": "A"}}', submission_response = '{"id": 7}',
+                   submission_attempted_ts = now() - interval '4 h', parent_job_id = %s WHERE id = %s""",
+            (second, first),
+        )
+        cursor.execute(
+            "UPDATE irp_job_configuration SET skipped = true, overridden = true, override_reason_txt = 'why',"
+            " skipped_reason_txt = 'skip' WHERE batch_id = %s",
+            (batch_id,),
+        )
+    listed = batches.get_batch_jobs(batch_id, store=store)
+    assert listed == [jobs.read_job(first, store=store), jobs.read_job(second, store=store)]
+    assert (listed[0].status, listed[0].submission_request, listed[0].parent_job_id) == (
+        JobStatus.FAILED,
+        {"body": {"name": "A"}},
+        second,
+    )
+    assert listed[0].submitted
+    assert listed[1].status is JobStatus.RUNNING
+    configurations = batches.get_batch_job_configurations(batch_id, store=store)
+    assert configurations == [jobs.get_job_config(job_id, store=store) for job_id in (first, second)]
+    assert configurations[0].override_reason_txt == "why"
+    assert configurations[0].job_configuration_data == {"Database": "DB0"}
+
+
 def test_read_batch_errors(store):
     with pytest.raises(BatchError, match="Invalid batch_id: 'x'"):
         batches.read_batch("x", store=store)  # type: ignore[arg-type]

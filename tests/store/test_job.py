@@ -6,6 +6,7 @@ from irp import batch as batches
 from irp import job as jobs
 from irp.constants import BatchStatus, JobStatus
 from irp.exceptions import JobError
+from irp.records import Job
 
 
 def tracking(store, job_id):
@@ -239,3 +240,13 @@ def test_latest_job_follows_the_resubmission_chain(make_batch, store):
     assert jobs.latest_job(other, store=store).id == other
     with pytest.raises(JobError, match="not found"):
         jobs.latest_job(999999, store=store)
+
+
+@pytest.mark.parametrize("value", ["DONE", "finished", None, ["FINISHED"]])
+def test_job_record_refuses_an_unknown_status(value):
+    """The status lookup that speeds up 10,000-job reads still refuses what JobStatus refuses."""
+    fields = dict.fromkeys(Job.__dataclass_fields__)
+    with pytest.raises(ValueError, match="is not a valid JobStatus"):
+        Job(**{**fields, "status": value})
+    assert Job(**{**fields, "status": "FINISHED"}).status is JobStatus.FINISHED
+    assert Job(**{**fields, "status": JobStatus.QUEUED}).status is JobStatus.QUEUED

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
+from operator import itemgetter
+from types import NoneType
 from typing import TYPE_CHECKING, Any
 
 from irp.configuration.schema import GROUP_ITEMS_KEY, VALIDATION_KEY, GroupingsColumn, SheetName
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 #: Status of every sheet of a stored document (failing workbooks are never stored).
 VALIDATION_SUCCESS = "SUCCESS"
+#: Cell types stored unchanged in the document.
+_AS_IS = frozenset({str, NoneType})
 
 TableRows = tuple[list[str], Mapping[str, "ColumnSpec"], list[list["CellValue"]]]
 
@@ -43,22 +47,19 @@ def _column_value(value: CellValue, as_float: bool) -> Any:
 
 
 def table_records(headers: list[str], specs: Mapping[str, ColumnSpec], rows: list[list[CellValue]]) -> list[dict]:
-    """One object per row, keys = every header in sheet order (extra columns included)."""
-    as_float = [spec.as_float if (spec := specs.get(header)) else False for header in headers]
-    plain = not any(as_float)
-    records = []
-    for row in rows:
-        if plain:
-            records.append(
-                {
-                    header: (value if value is None or type(value) is str else json_value(value))
-                    for header, value in zip(headers, row, strict=True)
-                }
-            )
-        else:
-            records.append(
-                {header: _column_value(value, flag) for header, value, flag in zip(headers, row, as_float, strict=True)}
-            )
+    """One object per row, keys = every header in sheet order (extra columns included).
+
+    Rows are zipped into dicts as they are; only the columns holding something other than text
+    or blanks (numbers stored as floats, dates...) are converted afterwards, column by column.
+    """
+    records = [dict(zip(headers, row, strict=True)) for row in rows]
+    for index, header in enumerate(headers):
+        spec = specs.get(header)
+        as_float = spec.as_float if spec else False
+        if not as_float and set(map(type, map(itemgetter(index), rows))) <= _AS_IS:
+            continue
+        for record in records:
+            record[header] = _column_value(record[header], as_float)
     return records
 
 

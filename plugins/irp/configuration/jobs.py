@@ -126,13 +126,9 @@ def treaty_edm_pairs(document: Document) -> list[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for row in _rows(document, SheetName.ANALYSIS_TABLE):
         database = row.get(AnalysisColumn.DATABASE)
-        if not database:
-            continue
-        for column in ANALYSIS_TREATY_COLUMNS:
-            treaty = row.get(column)
-            if treaty and treaty in treaty_names:
-                pairs.add((treaty, database))
-    return sorted(pairs)
+        if database:
+            pairs.update((treaty, database) for treaty in map(row.get, ANALYSIS_TREATY_COLUMNS) if treaty)
+    return sorted((treaty, database) for treaty, database in pairs if treaty in treaty_names)
 
 
 def _create_reinsurance_treaties(document: Document) -> list[JobConfiguration]:
@@ -311,11 +307,37 @@ def generate_job_configurations(configuration: Document, batch_type: BatchType |
     return _GENERATORS[_batch_type(batch_type)](configuration)
 
 
+def _count_base_portfolios(document: Document) -> int:
+    return len(base_portfolios(document))
+
+
+def _count_databases(document: Document) -> int:
+    return len(_rows(document, SheetName.DATABASES))
+
+
+#: How many jobs each generator returns, without building them: one job per base portfolio,
+#: database, (treaty, EDM) pair, analysis, group or exported item. Counting a 10,000-analysis
+#: workbook by generating its jobs took longer than validating it.
+_COUNTERS: dict[BatchType, Callable[[Document], int]] = {
+    BatchType.DATA_EXTRACTION: _count_base_portfolios,
+    BatchType.EDM_CREATION: _count_databases,
+    BatchType.PORTFOLIO_CREATION: _count_base_portfolios,
+    BatchType.MRI_IMPORT: _count_base_portfolios,
+    BatchType.CREATE_REINSURANCE_TREATIES: lambda document: len(treaty_edm_pairs(document)),
+    BatchType.EDM_DB_UPGRADE: _count_databases,
+    BatchType.GEOHAZ: _count_base_portfolios,
+    BatchType.PORTFOLIO_MAPPING: _count_base_portfolios,
+    BatchType.ANALYSIS: lambda document: len(_rows(document, SheetName.ANALYSIS_TABLE)),
+    BatchType.GROUPING: lambda document: len(classify_groups(document).analysis_only),
+    BatchType.GROUPING_ROLLUP: lambda document: len(classify_groups(document).rollups),
+    BatchType.EXPORT_TO_RDM: lambda document: len(export_items(document)),
+}
+
+
 def job_counts(configuration: Document) -> dict[BatchType, int]:
-    """Number of jobs of each batch type the cycle creates (§4.3), in dependency order."""
-    return {
-        batch_type: len(_GENERATORS[batch_type](configuration)) for batch_type in required_batch_types(configuration)
-    }
+    """Number of jobs of each batch type the cycle creates (§4.3), in dependency order; the
+    same as ``len(generate_job_configurations(...))`` for each (tests compare them)."""
+    return {batch_type: _COUNTERS[batch_type](configuration) for batch_type in required_batch_types(configuration)}
 
 
 def required_batch_types(configuration: Document) -> list[BatchType]:

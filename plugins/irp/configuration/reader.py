@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from html import unescape
+from operator import itemgetter
 from os import PathLike
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
@@ -42,10 +43,13 @@ _SHARED_STRINGS_SUFFIX = "/sharedStrings"
 
 # Sheet XML patterns. Element names may carry a namespace prefix (<x:c>) in some generators.
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
-#: Byte strings whose absence proves a sheet has no formula, error cell or whitespace-only text
-#: (plain ``in`` tests: a regex search over megabytes of XML costs more than reading the cells).
-#: (``<f``/``:f`` may match other elements: a false alarm only costs a scan.)
-_SCAN_TRIGGERS = (b"<f", b":f", b't="e"', b"t> ", b"t>\t", b"t>\n", b"t>\r")
+#: Byte strings whose absence proves a sheet has no formula or error cell (plain ``in`` tests: a
+#: regex alternation over megabytes of XML costs more than reading the cells). ``<f``/``:f`` may
+#: match other elements: a false alarm only costs a scan.
+_SCAN_TRIGGERS = (b"<f", b":f", b't="e"')
+#: Text starting with whitespace (it may be whitespace only): one search, which the regex engine
+#: runs as a fast literal search for ``t>``, instead of one pass per whitespace character.
+_WHITESPACE_TRIGGER = re.compile(rb"t>[ \t\r\n]")
 _CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*?)(?:/>|>(.*?)</" + _PREFIX + rb"c>)", re.S)
 _REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
 _TYPE_ATTR = re.compile(rb"\bt=\"(\w+)\"")
@@ -56,6 +60,9 @@ _WHITESPACE_TEXT = re.compile(rb"<" + _PREFIX + rb"t>([ \t\r\n]+)</" + _PREFIX +
 _SHARED_ITEM = re.compile(rb"<" + _PREFIX + rb"si>(.*?)</" + _PREFIX + rb"si>|<" + _PREFIX + rb"si/>", re.S)
 _WHITESPACE_ONLY_ITEM = re.compile(rb"\s*<" + _PREFIX + rb"t>([ \t\r\n]+)</" + _PREFIX + rb"t>\s*", re.S)
 
+
+#: The set of values of a blank column.
+_BLANK_COLUMN = {None}
 
 #: Shown for a cell of a shared formula, whose text is stored only in the first cell.
 SHARED_FORMULA = "(part of a shared formula)"
@@ -191,7 +198,8 @@ def read_workbook(content: bytes, wanted: Iterable[str], *, label: str = "workbo
                 raise WorkbookReadError(
                     Rule.UNREADABLE_WORKBOOK, f"Failed to read Excel file {label}: sheet {name!r}: {exc}"
                 ) from exc
-            rows = [[_cell(value) for value in row] for row in raw]
+            # Text (most cells) is converted inline: a call per cell costs more than the test.
+            rows = [[(value or None) if type(value) is str else _cell(value) for value in row] for row in raw]
             anomalies = _scan(xml, shared_whitespace, rows)
             sheets[name] = SheetGrid(name, names.index(name), _trim(rows), anomalies)
     return WorkbookContent(names, sheets)
@@ -213,22 +221,21 @@ def _cell(value: object) -> CellValue:
 
 
 def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
-    """Drop trailing blank rows and columns; pad every row to the same width."""
-    height = 0
-    width = 0
-    for index, row in enumerate(rows):
-        last = len(row)
-        while last and row[last - 1] is None:
-            last -= 1
-        if last:
-            height = index + 1
-            width = max(width, last)
+    """Drop trailing blank rows and columns; pad every row to the same width.
+
+    Blank rows and columns are found with C-level counts and column sets, not a step per cell."""
+    height = len(rows)
+    while height and rows[height - 1].count(None) == len(rows[height - 1]):
+        height -= 1
     trimmed = rows[:height]
-    for index, row in enumerate(trimmed):
-        if len(row) > width:
-            trimmed[index] = row[:width]
-        elif len(row) < width:
+    width = max(map(len, trimmed), default=0)
+    for row in trimmed:
+        if len(row) < width:
             row.extend([None] * (width - len(row)))
+    while width and set(map(itemgetter(width - 1), trimmed)) == _BLANK_COLUMN:
+        width -= 1
+    if trimmed and len(trimmed[0]) > width:
+        trimmed = [row[:width] for row in trimmed]
     return trimmed
 
 
@@ -281,7 +288,11 @@ def _scan(
     xml: bytes, shared_whitespace: dict[int, str], rows: list[list[CellValue]]
 ) -> dict[tuple[int, int], CellAnomaly]:
     """Find uncached formulas and error cells; restore whitespace-only text into ``rows``."""
-    if not xml or not (any(trigger in xml for trigger in _SCAN_TRIGGERS) or (shared_whitespace and b't="s"' in xml)):
+    if not xml or not (
+        any(trigger in xml for trigger in _SCAN_TRIGGERS)
+        or _WHITESPACE_TRIGGER.search(xml)
+        or (shared_whitespace and b't="s"' in xml)
+    ):
         return {}
     anomalies: dict[tuple[int, int], CellAnomaly] = {}
     for match in _CELL.finditer(xml):
