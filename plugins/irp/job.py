@@ -470,7 +470,7 @@ def resubmit_job(
         if original.outcome_unknown and not abandon_lost_submission:
             raise JobError(
                 f"Job {job_id}'s submission of {original.submission_attempted_ts:%Y-%m-%d %H:%M} UTC got no answer: "
-                "Moody's may have its job, so it is not replaced. Submit it again (clear its submit task): it is "
+                "Moody's may have its job, so it is not replaced. Submit it again (clear its job task): it is "
                 "looked up in Moody's and re-attached, or sent again when Moody's has nothing"
             )
         if original.submitted and original.status in _RUNNING:

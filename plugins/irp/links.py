@@ -1,9 +1,10 @@
-"""Operator links from submit and wait tasks to the job in Moody's.
+"""Operator link from a job task to its job in Moody's.
 
-The link is computed on the worker when the task pushes the job's URL to XCom, so it shows
-while the task is still waiting (deferred). The URL comes from the Moody's connection's extra
-``job_url_template`` (placeholders ``{base_url}``, ``{workflow_id}``, ``{batch_type}``,
-``{job_id}``); by default it is the API's workflow view of the job.
+The link is computed on the worker when the task defers and when it ends, from the URL the task
+knows (its trigger hands it back on resumption), so it shows while the task is still waiting.
+The URL comes from the Moody's connection's extra ``job_url_template`` (placeholders
+``{base_url}``, ``{workflow_id}``, ``{batch_type}``, ``{job_id}``); by default it is the API's
+workflow view of the job.
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ def job_url(moodys_conn_id: str, *, workflow_id: str, batch_type: str, job_id: i
 
 
 class MoodysJobLink(BaseOperatorLink):
-    """ "Moody's job" button on a submit/wait task instance."""
+    """ "Moody's job" button on a job task instance."""
 
     name = "Moody's job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        """Computed on the worker when the task ends or defers. The task that ran ``execute`` in
-        this process knows its URL, or that it has none (a submit that failed before reaching
-        Moody's): asking XCom for a key never pushed logs an ERROR ("XCom not found")."""
+        """Computed on the worker when the task ends or defers, from the URL the task knows ("" when
+        it has none: a synchronous job, a submission that failed before reaching Moody's). Asking
+        XCom for a key never pushed logs an ERROR ("XCom not found"), so XCom is read only for a
+        task resumed from a trigger of an earlier version, which pushed its URL there."""
         from airflow.sdk.execution_time.xcom import XCom
 
         known = getattr(operator, "moodys_job_url", None)
         if known is not None:
             return str(known)
-        # A wait resumed after deferral: it pushed its URL before deferring.
         return XCom.get_value(ti_key=ti_key, key=XCOM_JOB_URL) or ""

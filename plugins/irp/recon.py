@@ -80,11 +80,13 @@ def decide(summary: ReconSummary) -> BatchStatus:
     return BatchStatus.CANCELLED
 
 
-def recon_batch(batch_id: int, *, store: Store | None = None) -> ReconResult:
+def recon_batch(batch_id: int, *, record_unchanged: bool = True, store: Store | None = None) -> ReconResult:
     """Reconcile one batch: write a recon-log row and the new status, in one transaction.
 
     The batch row is locked for the transaction, so concurrent recons and job updates of the
     batch serialize and the status written always reflects every committed job update.
+    ``record_unchanged=False`` (a job task reconciling as its job ends) writes nothing when the
+    status stays as it was, so the recon log shows how the batch ended, not one row per job.
     """
     require_id(batch_id, "batch_id", BatchError)
     with resolve(store).transaction() as cursor:
@@ -97,6 +99,8 @@ def recon_batch(batch_id: int, *, store: Store | None = None) -> ReconResult:
         values = cursor.fetchone()
         summary = ReconSummary(**values, unfulfilled_configs=len(values["unfulfilled_config_ids"]))
         status = decide(summary)
+        if status == previous and not record_unchanged:
+            return ReconResult(batch_id, status, previous, summary)
         cursor.execute(
             "INSERT INTO irp_batch_recon_log (batch_id, recon_result, recon_summary) VALUES (%s, %s, %s)",
             (batch_id, status.value, Jsonb(asdict(summary))),

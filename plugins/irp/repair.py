@@ -336,7 +336,7 @@ def _resubmit_with_changes(request: RepairRequest, store: Store) -> RepairOutcom
     outcome.messages = [
         f"Job {context.job.id} and its configuration {context.configuration.id} are skipped; job {new_job_id} "
         f"(configuration {new_job.job_configuration_id}, changed: {', '.join(changed)}) replaces it.",
-        f"Clear the job's submit task in the cycle's DAG run (with its downstream) to submit job {new_job_id}; "
+        f"Clear the job's task in the cycle's DAG run (with its downstream) to submit job {new_job_id}; "
         "a new run of the cycle submits it too.",
     ]
     return outcome

@@ -132,6 +132,7 @@ def clear_instructions(ti: Any, batch_id: int, job_id: int, new_job_id: int) -> 
     from irp import batch as batches
     from irp import job as jobs
     from irp.dashboard import urls
+    from irp.operators.batch import XCOM_SEED
     from irp.settings import Settings
 
     batch = batches.read_batch(batch_id)
@@ -139,13 +140,14 @@ def clear_instructions(ti: Any, batch_id: int, job_id: int, new_job_id: int) -> 
     if not (batch.dag_id and batch.run_id and batch.task_group_id):
         return f"{batch.batch_type} batch {batch_id} has not started: the cycle's run submits job {new_job_id} there."
     chain = _chain(job_id, jobs)
+    prepare = f"{batch.task_group_id}.prepare"
     seed = None
     if batch.batch_type is BatchType.EXPORT_TO_RDM:
-        seed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=f"{batch.task_group_id}.seed")
+        seed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=prepare, key=XCOM_SEED)
     if seed and int(seed.get("job_id", 0)) in chain:
-        task_id, map_index = f"{batch.task_group_id}.seed_submit", None
+        task_id, map_index = f"{batch.task_group_id}.seed", None
     else:
-        listed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=f"{batch.task_group_id}.jobs") or []
+        listed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=prepare) or []
         index = next((i for i, entry in enumerate(listed) if int(entry.get("job_id", 0)) in chain), None)
         if index is None:
             group = base + urls.task_group_path(batch.dag_id, batch.run_id, batch.task_group_id)
@@ -153,7 +155,7 @@ def clear_instructions(ti: Any, batch_id: int, job_id: int, new_job_id: int) -> 
                 f"Job {job_id} is not among the tasks of {batch.dag_id} run {batch.run_id}: clear the task group "
                 f"{batch.task_group_id} ({group}) or trigger a new run of the cycle to submit job {new_job_id}."
             )
-        task_id, map_index = f"{batch.task_group_id}.job.submit", index
+        task_id, map_index = f"{batch.task_group_id}.job", index
     address = base + urls.task_instance_path(batch.dag_id, batch.run_id, task_id, map_index)
     return (
         f"To submit job {new_job_id}, clear the task instance {task_id}"

@@ -4,10 +4,7 @@ only its own group, and a wait a person stops reconciles to CANCELLED."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +23,6 @@ ROLLUPS = ("202606_LT_All_Group", "202606_NT_All_Group")
 LATER_GROUPS = ("grouping.", "grouping_rollup.", "export_to_rdm.")
 #: The hook's own attempts at one request (1 + 5 retries): a longer burst reaches the task.
 HOOK_ATTEMPTS = 6
-#: Loops of 0.2 s with nothing to run before a driven run counts as stuck.
-MAX_IDLE_LOOPS = 150
 
 
 def statuses(cycle: Any) -> dict[str, Any]:
@@ -47,7 +42,7 @@ def not_ok(run: Any) -> dict[tuple[str, int], str | None]:
 
 def test_a_rate_limit_window_on_validation_is_retried_and_the_cycle_completes(cycle):
     """429s (Retry-After 1) and 503s longer than the hook's retries on the validation look-ups: the
-    validate tasks fail retryably, their automatic retry passes, and nothing reaches Teams."""
+    prepare tasks fail retryably, their automatic retry passes, and nothing reaches Teams."""
     admin = cycle.simulator.admin
     burst = HOOK_ATTEMPTS + 2
     # EDM Creation's validation is the first to look EDMs up; Analysis's the first to read profiles.
@@ -55,31 +50,31 @@ def test_a_rate_limit_window_on_validation_is_retried_and_the_cycle_completes(cy
     admin.fault(method="GET", pathRegex="^/analysis-settings/modelprofiles$", status=503, retryAfter=1, times=burst)
     run = cycle.run()
     assert run.state == "success", not_ok(run)
-    tries = {ti.task_id: ti.try_number for ti in run.get_task_instances() if ti.task_id.endswith(".validate")}
-    assert tries["edm_creation.validate"] == 2
-    assert tries["analysis.validate"] == 2
-    assert {t for t, n in tries.items() if n > 1} == {"edm_creation.validate", "analysis.validate"}
+    tries = {ti.task_id: ti.try_number for ti in run.get_task_instances() if ti.task_id.endswith(".prepare")}
+    assert tries["edm_creation.prepare"] == 2
+    assert tries["analysis.prepare"] == 2
+    assert {t for t, n in tries.items() if n > 1} == {"edm_creation.prepare", "analysis.prepare"}
     assert [fault["hits"] for fault in admin.state()["faults"]] == [burst, burst]
     assert {b.status for b in statuses(cycle).values()} == {BatchStatus.COMPLETED}
     assert cycle.teams.messages == []  # an outage is not a validation failure
 
 
 def test_a_failed_batch_paints_only_its_own_group(cycle):
-    """Analysis fails: its recon fails and notifies; every later group ends upstream_failed or
-    skipped (none failed), and the run fails through its last task, cycle_result."""
+    """Analysis fails: its failed job task is the only red one in the groups, the last Analysis job
+    to end reconciles the batch and notifies; every later group ends upstream_failed (none failed),
+    and the run fails through its last task, cycle_result."""
     cycle.simulator.admin.job_outcome(kind="model", nameRegex=f"^{FAILING_ANALYSIS}$", outcome="FAILED")
     run = cycle.run()
     assert run.state == "failed"
     states = task_states(run)
     assert {task for (task, _), state in states.items() if state == "failed"} == {
-        "analysis.job.wait", "analysis.recon", "cycle_result",
+        "analysis.job", "cycle_result",
     }  # fmt: skip
     later = {key: state for key, state in states.items() if key[0].startswith(LATER_GROUPS)}
     assert later
     assert set(later.values()) <= {"upstream_failed", "skipped"}, later
-    assert states[("grouping.validate", -1)] == "upstream_failed"
-    assert states[("grouping.recon", -1)] == "skipped"
-    assert states[("export_to_rdm.recon", -1)] == "skipped"
+    assert states[("grouping.prepare", -1)] == "upstream_failed"
+    assert states[("export_to_rdm.prepare", -1)] == "upstream_failed"
     earlier = {k: v for k, v in states.items() if not k[0].startswith((*LATER_GROUPS, "analysis.", "cycle_result"))}
     assert set(earlier.values()) <= {"success", "skipped"}, earlier
     found = statuses(cycle)
@@ -113,10 +108,9 @@ def test_a_batch_type_the_workbook_does_not_need_passes_on_only_what_completed(c
     run = cycle.run()
     assert run.state == "failed"
     states = task_states(run)
-    assert states[("grouping.recon", -1)] == "failed"
-    assert states[("grouping_rollup.validate", -1)] == "upstream_failed"
-    assert states[("grouping_rollup.recon", -1)] == "skipped"  # not needed, and Grouping did not complete
-    assert states[("export_to_rdm.validate", -1)] == "skipped"
+    assert "failed" in {state for (task, _), state in states.items() if task == "grouping.job"}
+    assert states[("grouping_rollup.prepare", -1)] == "upstream_failed"  # not needed, and Grouping did not complete
+    assert states[("export_to_rdm.prepare", -1)] == "upstream_failed"
     assert "Export to RDM" not in {t.split(": ")[-1] for t in cycle.teams.titles()}
     assert statuses(cycle)["Export to RDM"].status is BatchStatus.INITIATED
     assert [j for j in cycle.simulator.admin.state()["jobs"] if j["kind"] == "export"] == []
@@ -126,8 +120,12 @@ def test_a_batch_type_the_workbook_does_not_need_passes_on_only_what_completed(c
     run = clear_and_resume(dag, run, failed_with_downstream(dag, run))
     assert run.state == "success", not_ok(run)
     states = task_states(run)
-    assert states[("grouping_rollup.validate", -1)] == "skipped"
-    assert states[("grouping_rollup.recon", -1)] == "success"
+    assert states[("grouping_rollup.prepare", -1)] == "success"
+    # It lists no job: its job task is skipped by the scheduler, never run.
+    assert {key for key in states if key[0].startswith("grouping_rollup.")} == {
+        ("grouping_rollup.prepare", -1), ("grouping_rollup.job", -1),
+    }  # fmt: skip
+    assert states[("grouping_rollup.job", -1)] == "skipped"
     assert states[("cycle_result", -1)] == "success"
     found = statuses(cycle)
     assert "Grouping Rollup" not in found
@@ -142,9 +140,7 @@ def test_a_stopped_wait_reconciles_to_cancelled_not_stalled(cycle):
     admin.job_outcome(kind="model", nameRegex=f"^{FAILING_ANALYSIS}$", outcome="FAILED")
     run = cycle.run()
     assert run.state == "failed"
-    (failed_wait,) = [
-        ti for ti in run.get_task_instances() if ti.task_id == "analysis.job.wait" and ti.state == "failed"
-    ]
+    (failed_wait,) = [ti for ti in run.get_task_instances() if ti.task_id == "analysis.job" and ti.state == "failed"]
     admin.clear_job_outcomes()
     admin.job_outcome(kind="model", nameRegex=f"^{FAILING_ANALYSIS}$", outcome="STALL")  # runs until stopped
 
@@ -169,10 +165,10 @@ def test_a_stopped_wait_reconciles_to_cancelled_not_stalled(cycle):
             admin.configure(running_seconds=running_seconds)
 
     dag = cycle.dag()
-    run = resume_holding(
+    run = clear_and_resume(
         dag,
         run,
-        select=failed_with_downstream(dag, run),  # the UI's "Clear" on the failed wait
+        select=failed_with_downstream(dag, run),  # the UI's "Clear" on the failed job task
         hold=lambda ti: (ti.task_id, ti.map_index) == (failed_wait.task_id, failed_wait.map_index),
         stuck=person_stops_the_wait,
     )
@@ -186,8 +182,8 @@ def test_a_stopped_wait_reconciles_to_cancelled_not_stalled(cycle):
     (second,) = cycle.teams.titles()[1:]
     assert second.endswith(f"[{cycle.name}] Batch Cancelled: Analysis")
     states = task_states(run)
-    assert states[("analysis.recon", -1)] == "failed"
-    assert states[("grouping.validate", -1)] == "upstream_failed"
+    assert states[("cycle_result", -1)] == "failed"
+    assert states[("grouping.prepare", -1)] == "upstream_failed"
 
 
 # -- driving a run whose wait stays deferred ---------------------------------------------------------
@@ -197,63 +193,3 @@ def trigger_of(defer: Any) -> Any:
 
     module, _, name = defer.classpath.rpartition(".")
     return getattr(importlib.import_module(module), name)(**deserialize(defer.trigger_kwargs))
-
-
-def resume_holding(
-    dag: Any,
-    dag_run: Any,
-    *,
-    select: Callable[[Any], bool],
-    hold: Callable[[Any], bool],
-    stuck: Callable[[Any, dict[tuple[str, int], Any]], None],
-) -> Any:
-    """Clear what ``select`` picks and run on like ``dag.test()``, except that the tasks ``hold``
-    picks stay deferred (no inline trigger). When nothing else can run, ``stuck(run, held)`` acts
-    as a person would on the held tasks (their DeferTask messages), once."""
-    from airflow.models.dagrun import DagRun
-    from airflow.models.taskinstance import clear_task_instances
-    from airflow.sdk.definitions.dag import _run_task
-    from airflow.serialization.serialized_objects import DagSerialization
-    from airflow.utils.session import create_session
-    from airflow.utils.state import DagRunState, TaskInstanceState
-
-    scheduler = DagSerialization.deserialize_dag(DagSerialization.serialize_dag(dag))
-    held: dict[tuple[str, int], Any] = {}
-    acted = False
-    idle = 0
-    with create_session() as session:
-        run = session.get(DagRun, dag_run.id)
-        tis = [ti for ti in run.get_task_instances(session=session) if select(ti)]
-        assert tis, "nothing selected to clear"
-        clear_task_instances(tis, session, dag_run_state=DagRunState.RUNNING)
-        session.commit()
-        run = session.get(DagRun, dag_run.id)
-        run.dag = scheduler
-        while run.state == DagRunState.RUNNING:
-            session.expire_all()
-            schedulable, _ = run.update_state(session=session)
-            for ti in schedulable:
-                if ti.state != TaskInstanceState.UP_FOR_RESCHEDULE:
-                    ti.try_number += 1
-                ti.state = TaskInstanceState.SCHEDULED
-            session.commit()
-            scheduled = [t for t in run.get_task_instances(session=session) if t.state == TaskInstanceState.SCHEDULED]
-            for ti in scheduled:
-                with contextlib.suppress(Exception):  # recorded on the task instance, as in dag.test()
-                    result = _run_task(ti=ti, task=dag.task_dict[ti.task_id], run_triggerer=not hold(ti))
-                    if hold(ti) and ti.state == TaskInstanceState.DEFERRED:
-                        held[(ti.task_id, ti.map_index)] = result.msg
-            if scheduled:
-                idle = 0
-            elif held and not acted:
-                acted = True
-                session.commit()  # the person's session writes next (SQLite)
-                stuck(run, held)
-            else:  # states propagate, or a retry delay runs: wait, as dag.test() does
-                idle += 1
-                assert idle < MAX_IDLE_LOOPS, "the run is stuck"
-                time.sleep(0.2)
-            session.expire_all()
-            run = session.get(DagRun, dag_run.id)
-            run.dag = scheduler
-        return run

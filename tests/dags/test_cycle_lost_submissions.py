@@ -1,4 +1,4 @@
-"""Issue 9, defect 2, through Airflow: a submit task whose Moody's answer was lost fails with the
+"""Issue 9, defect 2, through Airflow: a job task whose Moody's answer was lost fails with the
 job's outcome unknown; a person's clear then looks the job up in Moody's and re-attaches it
 instead of submitting a replacement (a second Moody's job for the same analysis)."""
 
@@ -30,10 +30,10 @@ def test_a_clear_after_a_lost_submission_answer_reattaches_to_the_moodys_job(cyc
     model = [j for j in cycle.simulator.admin.state()["jobs"] if j["kind"] == "model"]
     assert len(model) == 9  # Moody's has the lost one too
 
-    # The person clears the failed submit with its downstream (the UI's default).
+    # The person clears the failed job task with its downstream (the UI's default).
     dag = cycle.dag()
     failed = {task_id for (task_id, _), state in task_states(run).items() if state == "failed"}
-    assert "analysis.job.submit" in failed
+    assert "analysis.job" in failed
     cleared = failed | {d for t in failed for d in dag.get_task(t).get_flat_relative_ids(upstream=False)}
     run = clear_and_resume(dag, run, lambda ti: ti.task_id in cleared)
 

@@ -77,7 +77,7 @@ def test_task_retry_after_a_lost_submission_answer_reattaches(cycle):
     model = [j for j in state["jobs"] if j["kind"] == "model"]
     assert len(model) == 9
     assert len({j["name"] for j in model}) == 9
-    retried = [ti for ti in run.get_task_instances() if ti.task_id == "analysis.job.submit" and ti.try_number > 1]
+    retried = [ti for ti in run.get_task_instances() if ti.task_id == "analysis.job" and ti.try_number > 1]
     assert len(retried) == 1
     analysis = statuses(cycle)["Analysis"]
     store_jobs = batches.get_batch_jobs(analysis.batch_id, store=cycle.store)
@@ -88,7 +88,7 @@ def test_task_retry_after_a_lost_submission_answer_reattaches(cycle):
 
 def test_a_job_that_never_ends_times_out_is_cancelled_and_a_clear_resubmits_it(cycle):
     """The trigger owns the deadline: the Moody's job is cancelled, the batch reported, and one
-    clear of the wait resubmits it."""
+    clear of its job task resubmits it."""
     cycle.declare(batch_types={"Analysis": {"poll_interval": 0.2, "retries": 0, "timeout_hours": 0.001}})
     cycle.simulator.admin.job_outcome(kind="model", nameRegex="^CAEQ$", outcome="STALL")
     run = cycle.run()

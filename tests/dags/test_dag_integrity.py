@@ -44,11 +44,13 @@ def test_one_dag_per_cycle_file(cycles_folder):
     dag = bag.dags["irp_cycle__2026-Q1"]
     dag.check_cycle()
     groups = [bt.slug for bt in BatchType]
-    assert [t.task_id for t in dag.tasks if t.task_id.endswith(".recon")] == [f"{g}.recon" for g in groups]
+    # One task per batch type besides its jobs, one mapped task per job (Export: its seed first).
+    expected = {"load_configuration", "export_to_rdm.seed", "cycle_result"}
+    expected |= {f"{group}.{task}" for group in groups for task in ("prepare", "job")}
+    assert {t.task_id for t in dag.tasks} == expected
+    assert all(dag.get_task(f"{group}.job").is_mapped for group in groups)
     assert dag.params["on_existing"] == "ask"
     assert bag.dags["irp_cycle__2026-Q2"].params["on_existing"] == "skip"
-    waits = {t.task_id for t in dag.tasks if t.task_id.endswith("wait")}
-    assert waits == {f"{bt.slug}.job.wait" for bt in BatchType if not bt.synchronous} | {"export_to_rdm.seed_wait"}
 
 
 def test_parsing_is_fast_and_needs_no_services(cycles_folder):

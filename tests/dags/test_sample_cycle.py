@@ -18,20 +18,22 @@ def test_sample_cycle_completes_every_batch(cycle, capfd):
     batches = cycle_batches(cycle.name, store=cycle.store)
     assert {b.batch_type.value: b.status.value for b in batches} == dict.fromkeys(SAMPLE_COUNTS, "COMPLETED")
     assert {b.batch_type.value: b.finished_jobs for b in batches} == SAMPLE_COUNTS
-    assert rendered_names(run, "edm_creation.job.submit") == sorted(
+    # One task instance per job, one per batch type, the load and the verdict.
+    assert len(states) == sum(SAMPLE_COUNTS.values()) + len(SAMPLE_COUNTS) + 2
+    assert rendered_names(run, "edm_creation.job") == sorted(
         ["RM_EDM_202606_Quarterly_GCHU", "RM_EDM_202606_Quarterly_CAEQ", "RM_EDM_202606_Quarterly_MWST"]
     )
     assert cycle.teams.messages == []
     assert_links_and_asset_events(cycle, run)
-    # The Moody's job link never looks for a URL a task did not push (it logged an ERROR per
-    # synchronous submit): no error-level "XCom not found" for it.
+    # The Moody's job link never looks for a URL in XCom (it logged an ERROR per synchronous
+    # job): no error-level "XCom not found" for it.
     output = "".join(capfd.readouterr())
     assert "DagRun Finished" in output  # the run's log is what is searched
     assert [line for line in output.splitlines() if "XCom not found" in line and "moodys_job_url" in line] == []
 
 
 def assert_links_and_asset_events(cycle, run):
-    """Submit/wait tasks link to the Moody's job; EDMs and the RDM emit asset events."""
+    """Job tasks link to the Moody's job; EDMs and the RDM emit asset events."""
     from airflow.models.asset import AssetEvent
     from airflow.models.xcom import XComModel as XCom
     from airflow.utils.session import create_session
@@ -44,7 +46,7 @@ def assert_links_and_asset_events(cycle, run):
         events = {
             e.asset.uri: e.extra for e in session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id)
         }
-    wait_links = [url for (task_id, _), url in links.items() if task_id == "edm_creation.job.wait"]
+    wait_links = [url for (task_id, _), url in links.items() if task_id == "edm_creation.job"]
     assert len(wait_links) == 3
     assert all(f"{cycle.simulator.base_url}/riskmodeler/v1/workflows/" in str(url) for url in wait_links)
     assert events[f"irp://cycles/{cycle.name}/edms"]["entities"] == sorted(

@@ -22,8 +22,10 @@ from tests.deployment.scenario import ALL_COMPLETED, CycleRun, Storm, by_task, g
 pytestmark = pytest.mark.usefixtures("keep_logs")
 Running = tuple[Deployment, Services]
 
-ANALYSIS_SUBMIT = "analysis.job.submit"
-ANALYSIS_WAIT = "analysis.job.wait"
+#: One task instance per Moody's job: it submits, then waits deferred (issue 10).
+ANALYSIS_JOB = "analysis.job"
+#: Where on_existing=ask asks the person (only when something exists).
+ANALYSIS_PREPARE = "analysis.prepare"
 LATER_GROUPS = ("grouping", "grouping_rollup", "export_to_rdm")
 NEW_EVENT_RATE = "RMS 2025 Historical Event Rates"
 
@@ -69,7 +71,7 @@ def test_a_moodys_failure_fails_its_batch_and_a_clear_resubmits_it(deployment: R
 
     run.admin.clear_job_outcomes()  # the cause is fixed
     cleared = run.clear_failed()
-    assert {ti["task_id"] for ti in cleared} >= {ANALYSIS_WAIT, "analysis.recon"}
+    assert {ti["task_id"] for ti in cleared} >= {ANALYSIS_JOB, "cycle_result"}
     assert run.wait() == "success"
     run.assert_completed()
     analysis = [j for j in run.store_jobs() if j["batch_type"] == BatchType.ANALYSIS]
@@ -114,7 +116,7 @@ def test_the_triggerer_killed_while_waits_are_deferred(deployment: Running) -> N
     run = CycleRun(*deployment, "dep-triggerer")
     run.start(prepare=lambda admin: admin.configure(running_seconds_by_type={"DLM": 12}))
     run.wait_for_tasks(
-        lambda tis: len([ti for ti in _deferred(tis) if ti["task_id"] == ANALYSIS_WAIT]) >= 2, "deferred analysis waits"
+        lambda tis: len([ti for ti in _deferred(tis) if ti["task_id"] == ANALYSIS_JOB]) >= 2, "deferred analysis waits"
     )
     running.kill(Role.TRIGGERER)
     time.sleep(5)
@@ -149,7 +151,7 @@ def test_task_runners_killed_while_their_submission_is_in_flight(deployment: Run
     running.wait_until("an Analysis submission in flight", kill_in_flight, timeout=600, every=0.5)
     assert run.wait() == "success"
     run.assert_completed()
-    retried = [ti for ti in by_task(run.tasks(), ANALYSIS_SUBMIT) if ti["try_number"] > 1]
+    retried = [ti for ti in by_task(run.tasks(), ANALYSIS_JOB) if ti["try_number"] > 1]
     assert retried, "a killed runner's task instance is retried"
     assert run.teams_titles() == []
 
@@ -160,7 +162,7 @@ def test_the_scheduler_killed_during_submits(deployment: Running) -> None:
     run.start(
         prepare=lambda admin: admin.fault(method="POST", pathRegex="/platform/model/v1/jobs$", delayMs=3000, times=2)
     )
-    run.wait_for_tasks(lambda tis: bool(_running(tis, ANALYSIS_SUBMIT)), "a running Analysis submit")
+    run.wait_for_tasks(lambda tis: bool(_running(tis, ANALYSIS_JOB)), "a running Analysis submit")
     running.kill(Role.SCHEDULER)
     time.sleep(3)
     running.start(Role.SCHEDULER)
@@ -176,7 +178,7 @@ def test_a_celery_worker_killed_during_submits(deployment: Running) -> None:
     run.start(
         prepare=lambda admin: admin.fault(method="POST", pathRegex="/platform/model/v1/jobs$", delayMs=3000, times=2)
     )
-    run.wait_for_tasks(lambda tis: bool(_running(tis, ANALYSIS_SUBMIT)), "a running Analysis submit")
+    run.wait_for_tasks(lambda tis: bool(_running(tis, ANALYSIS_JOB)), "a running Analysis submit")
     running.kill(Role.WORKER_1)
     assert run.wait() == "success"
     running.start(Role.WORKER_1)
@@ -189,10 +191,10 @@ def test_a_deferred_wait_marked_failed_is_cancelled_then_cleared_and_resubmitted
     run = CycleRun(*deployment, "dep-stop")
     run.start(prepare=lambda admin: admin.job_outcome(kind="model", nameRegex="^GCHU_Coastal_LT$", outcome="STALL"))
     tis = run.wait_for_tasks(
-        lambda tis: len([ti for ti in _deferred(tis) if ti["task_id"] == ANALYSIS_WAIT]) == 2, "deferred analysis waits"
+        lambda tis: len([ti for ti in _deferred(tis) if ti["task_id"] == ANALYSIS_JOB]) == 2, "deferred analysis waits"
     )
-    stalled = next(ti for ti in by_task(tis, ANALYSIS_WAIT) if ti["rendered_map_index"] == "GCHU_Coastal_LT")
-    running.mark(run.dag_id, run.run_id, ANALYSIS_WAIT, stalled["map_index"], "failed")
+    stalled = next(ti for ti in by_task(tis, ANALYSIS_JOB) if ti["rendered_map_index"] == "GCHU_Coastal_LT")
+    running.mark(run.dag_id, run.run_id, ANALYSIS_JOB, stalled["map_index"], "failed")
     assert run.wait() == "failed"
     statuses = run.batch_statuses()
     assert statuses[BatchType.ANALYSIS] is BatchStatus.CANCELLED
@@ -220,13 +222,13 @@ def test_on_existing_ask_answered_through_the_rest_api(deployment: Running) -> N
     reopened = jobs.resubmit_job(analysis["id"], store=services.store)
     run.run_id = running.trigger(run.dag_id)
     asked = run.wait_for_tasks(
-        lambda tis: any(ti["state"] == "awaiting_input" for ti in by_task(tis, "analysis.ask_existing")), "the question"
+        lambda tis: any(ti["state"] == "awaiting_input" for ti in by_task(tis, ANALYSIS_PREPARE)), "the question"
     )
     assert asked
     answer = {"chosen_options": ["Keep existing (skip their jobs)"], "params_input": {}}
     running.api.call(
         "PATCH",
-        f"/dags/{run.dag_id}/dagRuns/{run.run_id}/taskInstances/analysis.ask_existing/-1/hitlDetails",
+        f"/dags/{run.dag_id}/dagRuns/{run.run_id}/taskInstances/{ANALYSIS_PREPARE}/-1/hitlDetails",
         json=answer,
     )
     assert run.wait() == "success"

@@ -1,111 +1,192 @@
-"""``SubmitJobOperator``: submits one job of a batch (one mapped task instance per job).
+"""``MoodysJobOperator``: one job of a batch, from submission to its end, in one task instance.
 
-Synchronous batch types (Data Extraction, Portfolio Creation, treaties, Portfolio Mapping)
-finish here; asynchronous ones hand over to :class:`irp.sensors.job.MoodysJobSensor`.
-Submission is idempotent per job, so an automatic retry never creates a second Moody's job;
-clearing the task after its job failed resubmits it (see :mod:`irp.resubmission`).
+Like the dbt Cloud and Databricks run operators, ``execute`` submits (or re-attaches to) the
+job, checks it once and defers to :class:`irp.triggers.job.MoodysJobTrigger`;
+``execute_complete`` records how it ended. Synchronous batch types (Data Extraction, Portfolio
+Creation, treaties, Portfolio Mapping) finish in ``execute``. Which job the task works on follows
+:mod:`irp.resubmission`: a person's clear resubmits a failed job, an automatic retry re-attaches.
+Every job task reconciles its batch when it ends, so the batch's status (and its Teams message)
+follows the last job to end.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
-from irp.links import XCOM_JOB_URL, MoodysJobLink, job_url
-from irp.records import Job
+from irp.links import MoodysJobLink
 
-#: XCom keys read by the operator links and the dashboard.
-XCOM_JOB_ID = "irp_job_id"
-XCOM_WORKFLOW_ID = "moodys_workflow_id"
-
-
-class JobTaskMixin:
-    """What the submit and wait tasks share: the job they were created for, and its cycle."""
-
-    job: Mapping[str, Any]
-    batch_type: str
-    cycle_name: str
-    #: The Moody's job URL published by ``execute`` in this process ("" = none); None when this
-    #: process did not run ``execute`` (a wait resumed after deferral): the link then reads XCom.
-    moodys_job_url: str | None = None
-
-    @property
-    def original_job_id(self) -> int:
-        return int(self.job["job_id"])
-
-    def publish(self, context: Any, job: Job) -> None:
-        """Expose the job (and its Moody's id) for links and people reading the task's XCom."""
-        from irp.settings import Settings
-
-        ti = context["ti"]
-        ti.xcom_push(key=XCOM_JOB_ID, value=job.id)
-        if job.moodys_workflow_id and job.moodys_workflow_id != SYNCHRONOUS_WORKFLOW_ID:
-            ti.xcom_push(key=XCOM_WORKFLOW_ID, value=job.moodys_workflow_id)
-            url = job_url(
-                Settings.load().moodys_conn_id,
-                workflow_id=job.moodys_workflow_id,
-                batch_type=self.batch_type,
-                job_id=job.id,
-            )
-            ti.xcom_push(key=XCOM_JOB_URL, value=url)
-            self.moodys_job_url = url
-
-    def failed(self, job: Job) -> AirflowFailException:
-        detail = f": {job.last_error}" if job.last_error else ""
-        return AirflowFailException(
-            f"Job {job.id} ({self.job.get('label')}) is {job.status}{detail}. Clear this task to resubmit it."
-        )
+if TYPE_CHECKING:
+    from irp.moodys.protocol import JobBackend
+    from irp.records import Job
+    from irp.triggers.job import MoodysJobTrigger
 
 
-class SubmitJobOperator(JobTaskMixin, BaseOperator):
-    """Submit one job of a cycle's batch.
+class MoodysJobOperator(BaseOperator):
+    """Run one job of a cycle's batch: submit or re-attach, then wait in the triggerer.
 
-    :param job: ``{"job_id": ..., "label": ...}`` as listed by the batch's ``jobs`` task.
+    :param job: ``{"job_id": ..., "label": ...}`` as listed by the batch's ``prepare`` task.
     :param batch_type: display name of the batch type.
     :param cycle_name: the cycle (its data folder holds the MRI import files).
+    :param poll_interval: seconds between polls (default ``[irp] poll_interval``).
+    :param timeout: how long to wait for the Moody's job before cancelling it.
     """
 
     template_fields: Sequence[str] = ("job",)
     operator_extra_links = (MoodysJobLink(),)
     ui_color = "#d9ecff"
 
-    def __init__(self, *, job: Mapping[str, Any], batch_type: str, cycle_name: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        job: Mapping[str, Any] | None,
+        batch_type: str,
+        cycle_name: str,
+        poll_interval: float | None = None,
+        timeout: timedelta = timedelta(hours=24),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.job = job
         self.batch_type = batch_type
         self.cycle_name = cycle_name
+        self.poll_interval = poll_interval
+        self.timeout = timeout
         if BatchType.parse(batch_type).synchronous:
             self.operator_extra_links = ()  # no Moody's job to link to
+        #: The Moody's job URL known to this process ("" = none), read by the operator link.
+        self.moodys_job_url: str | None = None
 
-    def execute(self, context: Any) -> int:
-        from irp import job as jobs
+    # -- helpers ---------------------------------------------------------------------------------
+    @property
+    def original_job_id(self) -> int:
+        if not self.job:
+            raise AirflowSkipException("No job to run")
+        return int(self.job["job_id"])
 
-        self.moodys_job_url = ""  # until published: the link must not look for a URL never pushed
+    @property
+    def kind(self) -> BatchType:
+        return BatchType.parse(self.batch_type)
+
+    def _backend(self) -> JobBackend:
         from irp.backends import job_backend
-        from irp.resubmission import RESUBMITTABLE, job_to_run
         from irp.settings import Settings
 
-        backend = job_backend(BatchType.parse(self.batch_type), self.cycle_name, Settings.load())
+        return job_backend(self.kind, self.cycle_name, Settings.load())
+
+    def _publish(self, job: Job) -> None:
+        """Remember the Moody's job's URL for the operator link (it shows while the task defers)."""
+        from irp.links import job_url
+        from irp.settings import Settings
+
+        if job.moodys_workflow_id and job.moodys_workflow_id != SYNCHRONOUS_WORKFLOW_ID:
+            self.moodys_job_url = job_url(
+                Settings.load().moodys_conn_id, workflow_id=job.moodys_workflow_id, batch_type=self.batch_type,
+                job_id=job.id,
+            )  # fmt: skip
+
+    def _failed(self, job: Job) -> AirflowFailException:
+        detail = f": {job.last_error}" if job.last_error else ""
+        label = (self.job or {}).get("label")
+        return AirflowFailException(f"Job {job.id} ({label}) is {job.status}{detail}. Clear this task to resubmit it.")
+
+    def _reconcile(self, context: Any) -> None:
+        """Reconcile the job's batch; the task whose job ended it tells Teams how it ended."""
+        from irp import job as jobs
+        from irp.operators.batch import reconcile
+
+        batch_id = (self.job or {}).get("batch_id") or jobs.read_job(self.original_job_id).batch_id
+        reconcile(self.kind, self.cycle_name, int(batch_id), context, quiet=True)
+
+    # -- execution -------------------------------------------------------------------------------
+    def execute(self, context: Any) -> int | None:
+        from irp import job as jobs
+        from irp.resubmission import RESUBMITTABLE, job_to_run
+
+        self.moodys_job_url = ""  # until known: the link must not look for a URL in XCom
+        backend = self._backend()
         job = job_to_run(self.original_job_id, context, retries=self.retries, backend=backend)
-        self.publish(context, job)
-        if job.status is JobStatus.FINISHED:
-            self.log.info("Job %s already FINISHED: nothing to submit", job.id)
-            return job.id
-        if job.submitted:
-            if job.status in RESUBMITTABLE:
-                raise self.failed(job)
-            self.log.info("Job %s is already submitted (%s): re-attaching", job.id, job.moodys_workflow_id)
-            return job.id
+        if job.skipped:  # a person skipped it (irp_repair), or its entity was kept
+            self._reconcile(context)
+            raise AirflowSkipException(f"Job {job.id} ({(self.job or {}).get('label')}) is skipped")
+        if not job.submitted and job.status is not JobStatus.FINISHED:
+            try:
+                job = jobs.submit_job(job.id, backend)
+            except jobs.JobSkipped as exc:
+                self._reconcile(context)
+                raise AirflowSkipException(str(exc)) from exc
+            except jobs.JobError as exc:
+                self._reconcile(context)
+                raise AirflowException(str(exc)) from exc
+            self.log.info("Job %s submitted: %s (%s)", job.id, job.moodys_workflow_id, job.status)
+        else:
+            self.log.info("Job %s is already submitted (%s, %s): re-attaching", job.id, job.moodys_workflow_id,
+                          job.status)  # fmt: skip
+        self._publish(job)
+        status = job.status
+        if not status.terminal and not self.kind.synchronous:
+            status = self._observe(job.id, backend)  # a job that already ended needs no deferral
+        if self.kind.synchronous or status.terminal or status in RESUBMITTABLE:
+            return self._finish(job.id, status, context)
+        self.defer(trigger=self._trigger(job), method_name="execute_complete")
+        return None
+
+    def _observe(self, job_id: int, backend: JobBackend) -> JobStatus:
+        """Poll Moody's once and record it; transport failures are retried by Airflow."""
+        from irp import job as jobs
+
         try:
-            job = jobs.submit_job(job.id, backend)
-        except jobs.JobSkipped as exc:
-            raise AirflowSkipException(str(exc)) from exc
+            return jobs.track_job_status(job_id, backend)
         except jobs.JobError as exc:
             raise AirflowException(str(exc)) from exc
-        self.publish(context, job)
-        self.log.info("Job %s submitted: %s (%s)", job.id, job.moodys_workflow_id, job.status)
-        return job.id
+
+    def _trigger(self, job: Job) -> MoodysJobTrigger:
+        from irp.settings import Settings
+        from irp.triggers.job import MoodysJobTrigger
+
+        settings = Settings.load()
+        return MoodysJobTrigger(
+            job_id=job.id,
+            batch_type=self.batch_type,
+            workflow_id=job.moodys_workflow_id or "",
+            moodys_conn_id=settings.moodys_conn_id,
+            poll_interval=self.poll_interval or settings.poll_interval,
+            deadline=time.time() + self.timeout.total_seconds(),
+            job_url=self.moodys_job_url or "",
+        )
+
+    def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:
+        from irp import job as jobs
+
+        self._reconcile(context)
+        if status is JobStatus.FINISHED:
+            self.log.info("Job %s FINISHED", job_id)
+            return job_id
+        raise self._failed(jobs.read_job(job_id))
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> int:
+        from irp import job as jobs
+        from irp.triggers.job import TriggerOutcome
+
+        self.moodys_job_url = str(event.get("job_url") or "") or None  # None: an older trigger; XCom has it
+        job_id = int(event["job_id"])
+        outcome = TriggerOutcome(event["outcome"])
+        if outcome is TriggerOutcome.ERROR:
+            raise AirflowException(f"Polling Moody's for job {job_id} failed: {event.get('message')}")
+        if outcome is TriggerOutcome.TIMEOUT:
+            jobs.cancel_job(job_id, self._backend())
+            self._reconcile(context)
+            raise AirflowFailException(
+                f"Job {job_id} (Moody's {event['workflow_id']}) did not finish within "
+                f"{self.timeout.total_seconds():.0f} s; its Moody's job was cancelled. Clear this task to resubmit it."
+            )
+        status = JobStatus(event["status"])
+        jobs.update_job_status(job_id, status, tracking_data=event.get("payload"))
+        self.log.info("Moody's job %s ended %s after %s polls", event["workflow_id"], status, event.get("polls"))
+        return self._finish(job_id, status, context)

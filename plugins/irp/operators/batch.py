@@ -1,0 +1,463 @@
+"""What a cycle run does around its job tasks: load the workbook, prepare each batch, the verdict.
+
+- :func:`load_configuration` validates and stores the workbook and creates the batches.
+- :class:`PrepareBatchOperator` (one per batch type) checks that the batch type before it
+  completed, validates the batch's entities in Moody's, activates the batch, decides what to do
+  with entities that already exist (asking a person only when ``on_existing=ask`` and something
+  exists) and lists the jobs the mapped job tasks run.
+- :func:`reconcile` is called by every job task as its job ends, so the batch's status follows
+  its jobs and Teams hears once how it ended; :func:`cycle_result`, the run's last task, follows
+  jobs no task waits for any more (a stopped or timed-out wait) to their end, reconciles what is
+  left and fails the run unless every batch completed in it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.standard.operators.hitl import HITLOperator
+from airflow.sdk import BaseOperator, Param
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+from irp.constants import BatchStatus, BatchType
+from irp.cycles import OnExisting
+from irp.existing import POLICIES, Decision
+from irp.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from irp.existing import ExistingJob
+    from irp.notifications.teams import CardAction
+    from irp.records import Batch, ReconResult
+
+log = logging.getLogger(__name__)
+
+#: How long the run's verdict keeps asking Moody's about jobs that no task follows any more (a
+#: wait that timed out or that a person stopped) before it reports what it has: Moody's takes a
+#: while to go CANCEL_REQUESTED → CANCELLING → CANCELLED, and the batch must end CANCELLED, not stalled.
+UNTRACKED_SETTLE_SECONDS = 120.0
+#: Longest pause between two of those polls (a batch type's poll_interval may be minutes).
+UNTRACKED_POLL_SECONDS = 5.0
+#: XCom key of Export to RDM's seed job (the RDM's creator, run before the others).
+XCOM_SEED = "seed"
+#: Task-state key: the answer a person gave about existing entities, kept for automatic retries.
+STATE_ANSWER = "existing_answer"
+
+JobEntry = dict[str, Any]  # {"job_id", "batch_id", "label"}: one mapped job task's input
+
+
+def workbook_path(workbook: str) -> str:
+    return workbook if workbook.startswith("/") or "://" in workbook else str(PROJECT_ROOT / workbook)
+
+
+def teams_links(settings: Settings, ti: Any, cycle_name: str, batch_id: int) -> tuple[CardAction, ...]:
+    """Buttons of a Teams message: the batch on the dashboard and the DAG run in Airflow."""
+    from irp.dashboard import urls
+    from irp.notifications.teams import CardAction
+
+    base = settings.airflow_base_url.rstrip("/")
+    return (
+        CardAction("Open batch dashboard", urls.batch_url(base, cycle_name, batch_id)),
+        CardAction("Open DAG run", base + urls.dag_run_path(ti.dag_id, ti.run_id)),
+    )
+
+
+# -- load ------------------------------------------------------------------------------------------
+def load_configuration(cycle_name: str, workbook: str) -> dict[str, int]:
+    """Validate the workbook, store it and create one batch per batch type it needs, together.
+
+    An invalid workbook fails with every error, writing nothing. An unchanged workbook reuses its
+    configuration and batches, so a re-run of the cycle is safe.
+    """
+    from irp import batch as batches
+    from irp.batch import configuration_data
+    from irp.configuration import generate_job_configurations, required_batch_types
+    from irp.configuration import load_configuration as load
+    from irp.exceptions import ConfigurationError
+
+    try:
+        result = load(cycle_name, workbook_path(workbook))
+    except ConfigurationError as exc:  # InvalidConfigurationError included: every error is listed
+        raise AirflowFailException(str(exc)) from exc
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    state = "loaded" if result.created else "unchanged, reusing"
+    log.info("Configuration %s of cycle %s %s (sha256 %s)", result.configuration_id, cycle_name, state,
+             result.content_sha256)  # fmt: skip
+    document = configuration_data(result.configuration_id)
+    wanted = {bt: generate_job_configurations(document, bt) for bt in required_batch_types(document)}
+    created = batches.create_batches(result.configuration_id, wanted)
+    for batch_type, batch_id in created.items():
+        log.info("%s: batch %s (%s jobs)", batch_type, batch_id, len(wanted[batch_type]))
+    return {batch_type.value: batch_id for batch_type, batch_id in created.items()}
+
+
+# -- reconcile -------------------------------------------------------------------------------------
+def reconcile(
+    batch_type: BatchType, cycle_name: str, batch_id: int, context: Any, *, quiet: bool = False
+) -> ReconResult:
+    """Reconcile the batch and tell Teams when it changed to FAILED, ERROR or CANCELLED.
+
+    ``quiet`` (a job task): nothing is recorded while the batch stays as it was, so a batch's recon
+    history shows how it ended, not one row per job. Recons serialize on the batch row, so the
+    last job to end sees every other job's end and only one recon reports the change.
+    """
+    from irp import batch as batches
+    from irp.notifications.teams import BatchOutcome, batch_message, send
+
+    result = batches.recon_batch(batch_id, record_unchanged=not quiet)
+    if result.changed:
+        log.info("%s batch %s: %s -> %s", batch_type, batch_id, result.previous_status, result.status)
+    if result.changed and result.status.needs_attention:
+        settings = Settings.load()
+        outcome = BatchOutcome(
+            cycle_name, batch_type.value, batch_id, result.status, result.summary.job_status_counts,
+            links=teams_links(settings, context["ti"], cycle_name, batch_id),
+        )  # fmt: skip
+        send(batch_message(outcome), settings.teams_conn_id)
+    return result
+
+
+def settle_untracked(batch_id: int, batch_type: BatchType, cycle_name: str, poll_interval: float) -> None:
+    """Ask Moody's about jobs still in flight although no task follows them any more (a wait that
+    timed out or that a person stopped, whose job is being cancelled), until they end or
+    ``UNTRACKED_SETTLE_SECONDS`` pass, so the batch reports CANCELLED rather than stalled.
+
+    An outage raises ``MoodysUnavailableError``: the task is retried. Any other error is logged and
+    the verdict goes on with what the store knows.
+    """
+    from irp import batch as batches
+    from irp import job as jobs
+    from irp.backends import job_backend
+    from irp.moodys.errors import MoodysUnavailableError
+
+    if batch_type.synchronous:
+        return
+    pending = [j.id for j in batches.get_batch_jobs(batch_id, skipped=False) if j.status.in_progress and j.submitted]
+    if not pending:
+        return
+    backend = job_backend(batch_type, cycle_name, Settings.load())
+    interval = min(poll_interval, UNTRACKED_POLL_SECONDS)
+    deadline = time.monotonic() + UNTRACKED_SETTLE_SECONDS
+    while True:
+        still: list[int] = []
+        for job_id in pending:
+            try:
+                status = jobs.track_job_status(job_id, backend)
+            except jobs.JobError as exc:
+                if isinstance(exc.__cause__, MoodysUnavailableError):
+                    raise exc.__cause__ from exc
+                log.warning("Could not refresh job %s: %s", job_id, exc)
+                continue
+            if status.in_progress:
+                still.append(job_id)
+        if not still or time.monotonic() + interval > deadline:
+            if still:
+                log.warning("Jobs %s are still in flight in Moody's after %.0f s", still, UNTRACKED_SETTLE_SECONDS)
+            return
+        log.info("Waiting for Moody's to end jobs %s (no task follows them)", still)
+        time.sleep(interval)
+        pending = still
+
+
+def asset_extra(cycle_name: str, batch_type: BatchType, batch_id: int) -> dict[str, Any]:
+    """What a downstream DAG learns from the asset event: the cycle, the batch, the entities."""
+    from irp import batch as batches
+
+    configs = [c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id, skipped=False)]
+    field = "rdm_name" if batch_type is BatchType.EXPORT_TO_RDM else "Database"
+    names = sorted({str(c[field]) for c in configs if c.get(field)})
+    return {"cycle": cycle_name, "batch_type": batch_type.value, "batch_id": batch_id, "entities": names}
+
+
+def _publish_assets(context: Any, cycle_name: str, batch_type: BatchType, batch_id: int) -> None:
+    for asset in context["task"].outlets:
+        context["outlet_events"][asset].extra = asset_extra(cycle_name, batch_type, batch_id)
+
+
+# -- prepare ---------------------------------------------------------------------------------------
+class PrepareBatchOperator(BaseOperator):
+    """Prepare one batch type's batch and list the jobs its mapped job tasks run.
+
+    It runs once the batch types before it are done without failure (``none_failed_min_one_success``:
+    a batch type the workbook does not need lists no job and lets the next one run). The batch type
+    before it must have COMPLETED in this run; its asset event, if it has one, is published here.
+
+    :param batch_type: the batch type.
+    :param cycle_name: the cycle.
+    :param batch_ids: ``load_configuration``'s batch ids (batch type name → batch id).
+    :param previous_outlets: the assets the previous batch type updates when it completes.
+    """
+
+    template_fields: Sequence[str] = ("batch_ids",)
+    ui_color = "#eef5e9"
+
+    def __init__(self, *, batch_type: BatchType, cycle_name: str, batch_ids: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batch_type = batch_type
+        self.cycle_name = cycle_name
+        self.batch_ids = batch_ids
+
+    # -- steps -----------------------------------------------------------------------------------
+    def _batch_id(self) -> int | None:
+        value = (self.batch_ids or {}).get(self.batch_type.value)
+        return None if value is None else int(value)
+
+    def _check_previous(self, context: Any) -> None:
+        """The nearest batch type before this one that the workbook needs must have completed in
+        this run (its last job task reconciled it; a batch without job tasks is reconciled here)."""
+        from irp import batch as batches
+
+        order = list(BatchType)
+        earlier = [bt for bt in order[: order.index(self.batch_type)] if bt.value in (self.batch_ids or {})]
+        if not earlier:
+            return
+        previous_type = earlier[-1]
+        previous_id = int(self.batch_ids[previous_type.value])
+        previous = batches.read_batch(previous_id)
+        run_id = context["ti"].run_id
+        if previous.run_id == run_id and previous.status is not BatchStatus.COMPLETED:
+            reconcile(previous_type, self.cycle_name, previous_id, context)
+            previous = batches.read_batch(previous_id)
+        if previous.run_id != run_id or previous.status is not BatchStatus.COMPLETED:
+            raise AirflowSkipException(
+                f"{previous_type} batch {previous_id} did not complete in this run ({previous.status})"
+            )
+        if context["task"].outlets and previous_type is order[order.index(self.batch_type) - 1]:
+            _publish_assets(context, self.cycle_name, previous_type, previous_id)
+
+    def _validate(self, batch_id: int, context: Any) -> None:
+        """Entity validation of the jobs still to run; every blocking message is listed and sent to
+        Teams. Only Moody's answers fail it: an outage fails the task retryably."""
+        from irp import batch as batches
+        from irp.backends import entity_validator
+        from irp.notifications.teams import TeamsMessage, send
+
+        if self.batch_type is BatchType.DATA_EXTRACTION:
+            return
+        settings = Settings.load()
+        messages = batches.validate_batch(batch_id, entity_validator(self.cycle_name, settings))
+        policy = POLICIES.get(self.batch_type)
+        blocking = [m for m in messages if m.blocking and (policy is None or m.code != policy.code)]
+        for message in messages:
+            if not message.blocking:
+                self.log.warning("%s", message)
+        if blocking:
+            text = "\n".join(str(m) for m in blocking)
+            name, kind = self.cycle_name, self.batch_type
+            send(
+                TeamsMessage(
+                    title=f"[{name}] Validation Failed: {kind}",
+                    text=f"**Cycle:** {name}\n**Batch Type:** {kind}\n**Batch ID:** {batch_id}\n\n"
+                    f"**Validation Errors:**\n{text}",
+                    actions=teams_links(settings, context["ti"], name, batch_id),
+                ),
+                settings.teams_conn_id,
+            )
+            raise AirflowFailException(f"{kind} batch {batch_id} failed entity validation:\n{text}")
+
+    def _jobs(self, batch_id: int, context: Any) -> list[JobEntry]:
+        """The batch's live jobs. Export to RDM: the seed job apart (XCom ``seed``), run first."""
+        from irp import batch as batches
+        from irp.labels import job_label
+
+        configs = {c.id: c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id)}
+        entries: list[JobEntry] = []
+        seeds: list[JobEntry] = []
+        for job in batches.get_batch_jobs(batch_id, skipped=False):
+            data = configs[job.job_configuration_id]
+            entry = {"job_id": job.id, "batch_id": batch_id, "label": job_label(self.batch_type, job.id, data)}
+            is_seed = self.batch_type is BatchType.EXPORT_TO_RDM and bool(data.get("is_seed_job"))
+            (seeds if is_seed else entries).append(entry)
+        if self.batch_type is BatchType.EXPORT_TO_RDM:
+            if len(seeds) > 1 or (entries and not seeds):
+                raise AirflowFailException(f"Export to RDM batch {batch_id} must have exactly one seed job")
+            context["ti"].xcom_push(key=XCOM_SEED, value=seeds[0] if seeds else None)
+        self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + len(seeds))
+        return entries
+
+    # -- execution -------------------------------------------------------------------------------
+    def execute(self, context: Any) -> list[JobEntry]:
+        from irp import batch as batches
+        from irp.records import BatchStep
+
+        self._check_previous(context)
+        batch_id = self._batch_id()
+        if batch_id is None:
+            self.log.info("This cycle's workbook needs no %s batch", self.batch_type)
+            if self.batch_type is BatchType.EXPORT_TO_RDM:
+                context["ti"].xcom_push(key=XCOM_SEED, value=None)
+            return []
+        self._validate(batch_id, context)
+        # Attached to this run only now: the verdict trusts a batch that this run's validation passed.
+        ti = context["ti"]
+        batches.activate_batch(batch_id, step=BatchStep(ti.dag_id, ti.run_id, self.batch_type.slug))
+        self.before_jobs(batch_id, context)
+        return self._jobs(batch_id, context)
+
+    def before_jobs(self, batch_id: int, context: Any) -> None:
+        """What a batch type does between activation and its jobs (entities that already exist)."""
+
+
+class PrepareExistingOperator(PrepareBatchOperator, HITLOperator):
+    """Prepare a batch whose entities may already exist in Moody's (Analysis, Grouping, Grouping
+    Rollup, Export to RDM): ``on_existing`` keeps them (their jobs are skipped) or deletes them and
+    runs their jobs again; ``ask`` hands the choice to a person in Airflow's human-in-the-loop form,
+    and only when something exists, so the task asks only then."""
+
+    template_fields: Sequence[str] = ("batch_ids",)
+
+    def __init__(self, *, batch_type: BatchType, params: Any = None, **kwargs: Any) -> None:
+        from airflow.sdk.definitions.param import ParamsDict
+
+        params = ParamsDict(params or {})  # the DAG's params, which the form leaves out
+        params["rerun"] = Param(
+            [], type="array", items={"type": "string"}, source="task",
+            description="With 'Delete and re-run selected': the entities to re-run",
+        )  # fmt: skip
+        super().__init__(
+            batch_type=batch_type,
+            subject=f"{batch_type}: entities already exist in Moody's",
+            options=[d.value for d in Decision],
+            defaults=[Decision.KEEP.value],
+            params=params,
+            **kwargs,
+        )
+
+    def before_jobs(self, batch_id: int, context: Any) -> None:
+        from irp.backends import entity_validator
+        from irp.existing import find_existing
+
+        existing = find_existing(batch_id, entity_validator(self.cycle_name, Settings.load()))
+        for item in existing:
+            self.log.info("exists in Moody's: %s (job %s, %s)", item.entity, item.job_id, item.status)
+        if not existing:
+            return
+        choice = OnExisting(context["params"]["on_existing"])
+        if choice is not OnExisting.ASK:
+            self._apply(batch_id, existing, choice, None, context)
+            return
+        answer = self._kept_answer(context)
+        if answer is not None:  # an automatic retry after the person answered: not asked again
+            self._apply_answer(batch_id, existing, answer, context)
+            return
+        context["ti"].xcom_push(key="existing", value=[_existing_dict(item) for item in existing])
+        self.body = (
+            "These entities already exist:\n\n" + "\n".join(item.entity for item in existing)
+            + "\n\nKeep them (their jobs are skipped), or delete and re-run them — all, or the ones you list."
+        )  # fmt: skip
+        HITLOperator.execute(self, context)  # parks the task until a person answers
+
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> list[JobEntry]:
+        """The person answered: apply the answer, then list the jobs."""
+        from irp.constants import JobStatus
+        from irp.existing import ExistingJob
+
+        payload = HITLOperator.execute_complete(self, context, event)
+        answer = {"chosen_options": list(payload["chosen_options"]), "params_input": dict(payload["params_input"])}
+        context["task_state_store"].set(STATE_ANSWER, answer)
+        batch_id = self._batch_id()
+        assert batch_id is not None
+        stored = context["ti"].xcom_pull(task_ids=context["ti"].task_id, key="existing") or []
+        existing = [ExistingJob(int(i["job_id"]), JobStatus(i["status"]), str(i["entity"])) for i in stored]
+        self._apply_answer(batch_id, existing, answer, context)
+        return self._jobs(batch_id, context)
+
+    @staticmethod
+    def _kept_answer(context: Any) -> dict[str, Any] | None:
+        from irp.resubmission import is_cleared
+
+        state = context["task_state_store"]
+        ti = context["ti"]
+        if ti.try_number == 1 or is_cleared(ti, context["task"].retries):
+            state.delete(STATE_ANSWER)  # a first try or a person's clear asks (again)
+            return None
+        answer = state.get(STATE_ANSWER)
+        return dict(answer) if isinstance(answer, Mapping) else None
+
+    def _apply_answer(
+        self, batch_id: int, existing: Sequence[ExistingJob], answer: Mapping[str, Any], context: Any
+    ) -> None:
+        option = (answer.get("chosen_options") or [Decision.KEEP.value])[0]
+        choice = OnExisting.SKIP if option == Decision.KEEP else OnExisting.RERUN
+        selected = None
+        if option == Decision.RERUN_SELECTED:
+            selected = set((answer.get("params_input") or {}).get("rerun") or [])
+        self._apply(batch_id, existing, choice, selected, context)
+
+    def _apply(
+        self, batch_id: int, existing: Sequence[ExistingJob], choice: OnExisting, selected: set[str] | None,
+        context: Any,
+    ) -> None:  # fmt: skip
+        from irp.backends import entity_validator
+        from irp.existing import keep, rerun
+
+        chosen = [i for i in existing if selected is None or i.entity in selected]
+        kept = [i for i in existing if i not in chosen] if choice is OnExisting.RERUN else list(existing)
+        if choice is OnExisting.RERUN and chosen:
+            # A retry (after an outage part-way through the deletes) deletes only what is still there.
+            recheck = context["ti"].try_number > 1
+            errors = rerun(batch_id, chosen, entity_validator(self.cycle_name, Settings.load()), recheck=recheck)
+            if errors:
+                raise AirflowFailException("Could not delete existing entities:\n" + "\n".join(errors))
+            self.log.info("deleted and re-running: %s", [i.entity for i in chosen])
+        keep(kept)
+        if kept:
+            self.log.info("kept (jobs skipped): %s", [i.entity for i in kept])
+
+
+def _existing_dict(item: ExistingJob) -> dict[str, Any]:
+    return {"job_id": item.job_id, "status": item.status.value, "entity": item.entity}
+
+
+# -- the verdict -----------------------------------------------------------------------------------
+def cycle_result(
+    batch_ids: Mapping[str, int] | None, cycle_name: str, poll_intervals: Mapping[str, float], **context: Any
+) -> None:
+    """The run's verdict, its last task. Airflow derives a run's state from its leaves, and after
+    a failed batch the later groups end upstream_failed or skipped: this leaf fails the run unless
+    every batch completed in it. Batches of this run still open are settled and reconciled first
+    (a wait a person stopped: its job is followed to CANCELLED and Teams told)."""
+    from irp import batch as batches
+
+    ti = context["ti"]
+    if not batch_ids:
+        raise AirflowFailException("No batches were created in this run: see load_configuration")
+    problems = []
+    for batch_type in BatchType:
+        if batch_type.value not in batch_ids:
+            continue
+        batch_id = int(batch_ids[batch_type.value])
+        batch: Batch = batches.read_batch(batch_id)
+        if batch.run_id == ti.run_id and not batch.status.terminal:
+            settle_untracked(batch_id, batch_type, cycle_name, poll_intervals.get(batch_type.value, 30.0))
+            result = reconcile(batch_type, cycle_name, batch_id, context)
+            if result.status is BatchStatus.ACTIVE:  # every task is done, yet jobs are still in flight
+                _notify_stalled(batch_type, cycle_name, result, context)
+            batch = batches.read_batch(batch_id)
+        if batch.run_id != ti.run_id:
+            problems.append(f"{batch_type} batch {batch.id}: not started in this run")
+        elif batch.status is not BatchStatus.COMPLETED:
+            problems.append(f"{batch_type} batch {batch.id}: {batch.status}")
+    if problems:
+        raise AirflowFailException(
+            "The cycle did not complete:\n" + "\n".join(problems)
+            + "\nClear the failed job task instances (with their downstream) to resubmit their jobs."
+        )  # fmt: skip
+    last = [bt for bt in BatchType if bt.value in batch_ids][-1]
+    if context["task"].outlets:
+        _publish_assets(context, cycle_name, last, int(batch_ids[last.value]))
+    log.info("Every batch of the cycle completed: %s", sorted(batch_ids))
+
+
+def _notify_stalled(batch_type: BatchType, cycle_name: str, result: ReconResult, context: Any) -> None:
+    from irp.notifications.teams import BatchOutcome, batch_message, send
+
+    settings = Settings.load()
+    outcome = BatchOutcome(
+        cycle_name, batch_type.value, result.batch_id, result.status, result.summary.job_status_counts,
+        links=teams_links(settings, context["ti"], cycle_name, result.batch_id),
+    )  # fmt: skip
+    send(batch_message(outcome), settings.teams_conn_id)

@@ -1,1 +1,0 @@
-"""Sensors of the cycle DAGs."""

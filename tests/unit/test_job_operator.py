@@ -1,0 +1,141 @@
+"""``MoodysJobOperator``, one branch at a time, on a real store and the simulator: ``execute``
+submits and defers (or re-attaches, or resubmits after a clear), ``execute_complete`` records how
+the Moody's job ended and reconciles the batch."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, TaskDeferred
+
+from irp import batch as batches
+from irp import job as jobs
+from irp.constants import BatchStatus, BatchType, JobStatus
+from irp.operators.job import MoodysJobOperator
+from irp.triggers.job import MoodysJobTrigger, TriggerOutcome
+from tests.unit.conftest import TaskInstance, context
+
+RETRIES = 2
+
+
+def operator(job_id: int, batch_id: int, **kwargs: Any) -> MoodysJobOperator:
+    return MoodysJobOperator(
+        task_id="job", job={"job_id": job_id, "batch_id": batch_id, "label": f"EDM {job_id}"},
+        batch_type=BatchType.EDM_CREATION.value, cycle_name="2026-Q1", poll_interval=0.01, retries=RETRIES,
+        **kwargs,
+    )  # fmt: skip
+
+
+def deferred(task: MoodysJobOperator, ti: TaskInstance) -> MoodysJobTrigger:
+    with pytest.raises(TaskDeferred) as raised:
+        task.execute(context(ti))
+    assert raised.value.method_name == "execute_complete"
+    trigger = raised.value.trigger
+    assert isinstance(trigger, MoodysJobTrigger)
+    return trigger
+
+
+def ended(trigger: MoodysJobTrigger, status: JobStatus, outcome: TriggerOutcome = TriggerOutcome.ENDED) -> dict:
+    return {"outcome": outcome.value, "job_id": trigger.job_id, "workflow_id": trigger.workflow_id,
+            "job_url": trigger.job_url, "status": status.value, "polls": 3}  # fmt: skip
+
+
+def test_execute_submits_checks_once_and_defers_in_the_same_task_instance(edm_jobs, sim, airflow_store):
+    batch_id, (job_id,) = edm_jobs()
+    task = operator(job_id, batch_id)
+    trigger = deferred(task, TaskInstance())
+    job = jobs.read_job(job_id, store=airflow_store)
+    assert job.submitted
+    assert trigger.workflow_id == job.moodys_workflow_id
+    assert trigger.job_id == job_id
+    assert trigger.job_url == task.moodys_job_url
+    assert job.moodys_workflow_id in trigger.job_url
+    assert [t.job_status for t in jobs.get_job_tracking(job_id, store=airflow_store)][-1] is not JobStatus.SUBMITTED
+
+
+def test_a_finished_event_returns_the_job_and_completes_the_batch(edm_jobs, sim, airflow_store, teams):
+    batch_id, (job_id,) = edm_jobs()
+    task = operator(job_id, batch_id)
+    trigger = deferred(task, TaskInstance())
+    resumed = operator(job_id, batch_id)  # a new process resumes
+    assert resumed.execute_complete(context(TaskInstance()), ended(trigger, JobStatus.FINISHED)) == job_id
+    assert resumed.moodys_job_url == trigger.job_url  # the link needs no XCom
+    assert jobs.read_job(job_id, store=airflow_store).status is JobStatus.FINISHED
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.COMPLETED
+    assert teams.messages == []
+
+
+def test_a_failed_job_fails_the_task_and_the_last_job_to_end_tells_teams(edm_jobs, sim, airflow_store, teams):
+    batch_id, (failing, other) = edm_jobs("EDM_A", "EDM_B")
+    first, second = operator(failing, batch_id), operator(other, batch_id)
+    first_trigger, second_trigger = deferred(first, TaskInstance()), deferred(second, TaskInstance())
+    with pytest.raises(AirflowFailException, match="Clear this task to resubmit it"):
+        first.execute_complete(context(TaskInstance()), ended(first_trigger, JobStatus.FAILED))
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.ACTIVE  # EDM_B still runs
+    assert teams.messages == []
+    second.execute_complete(context(TaskInstance()), ended(second_trigger, JobStatus.FINISHED))
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.FAILED
+    assert [title.split("] ")[-1] for title in teams.titles()] == ["Batch Failed: EDM Creation"]
+
+
+def test_a_timeout_cancels_the_moodys_job_and_fails_the_task(edm_jobs, sim, airflow_store):
+    batch_id, (job_id,) = edm_jobs()
+    sim.admin.job_outcome(kind="riskdata", nameRegex=".*", outcome="STALL")
+    task = operator(job_id, batch_id, timeout=timedelta(seconds=1))
+    trigger = deferred(task, TaskInstance())
+    event = {**ended(trigger, JobStatus.RUNNING, TriggerOutcome.TIMEOUT)}
+    with pytest.raises(AirflowFailException, match="did not finish within 1 s"):
+        task.execute_complete(context(TaskInstance()), event)
+    assert jobs.read_job(job_id, store=airflow_store).status is JobStatus.CANCEL_REQUESTED
+    (moodys,) = sim.admin.state()["jobs"]
+    assert moodys["status"] in ("CANCEL_REQUESTED", "CANCELLING", "CANCELLED")
+
+
+def test_an_error_event_fails_retryably(edm_jobs, sim):
+    batch_id, (job_id,) = edm_jobs()
+    task = operator(job_id, batch_id)
+    trigger = deferred(task, TaskInstance())
+    event = {"outcome": TriggerOutcome.ERROR.value, "job_id": job_id, "workflow_id": trigger.workflow_id,
+             "message": "MoodysUnavailableError: 503"}  # fmt: skip
+    with pytest.raises(AirflowException, match="503") as raised:
+        task.execute_complete(context(TaskInstance()), event)
+    assert not isinstance(raised.value, AirflowFailException)
+
+
+def test_an_automatic_retry_reattaches_and_a_clear_resubmits(edm_jobs, sim, airflow_store):
+    batch_id, (job_id,) = edm_jobs()
+    task = operator(job_id, batch_id)
+    deferred(task, TaskInstance())
+    retry = TaskInstance(try_number=2, max_tries=RETRIES)  # a crash, then Airflow's retry
+    trigger = deferred(operator(job_id, batch_id), retry)
+    assert trigger.job_id == job_id
+    assert len(sim.admin.state()["jobs"]) == 1
+    jobs.update_job_status(job_id, JobStatus.FAILED, store=airflow_store)
+    with pytest.raises(AirflowFailException):  # a retry never resubmits a failed job by itself
+        operator(job_id, batch_id).execute(context(TaskInstance(try_number=3, max_tries=RETRIES)))
+    cleared = TaskInstance(try_number=4, max_tries=3 + RETRIES)  # a person cleared try 3
+    trigger = deferred(operator(job_id, batch_id), cleared)
+    replacement = jobs.latest_job(job_id, store=airflow_store)
+    assert (trigger.job_id, replacement.parent_job_id) == (replacement.id, job_id)
+    assert jobs.read_job(job_id, store=airflow_store).skipped
+    assert len(sim.admin.state()["jobs"]) == 2
+
+
+def test_a_finished_job_is_not_submitted_again(edm_jobs, sim, airflow_store):
+    batch_id, (job_id,) = edm_jobs()
+    trigger = deferred(operator(job_id, batch_id), TaskInstance())
+    operator(job_id, batch_id).execute_complete(context(TaskInstance()), ended(trigger, JobStatus.FINISHED))
+    cleared = TaskInstance(try_number=2, max_tries=1 + RETRIES)
+    assert operator(job_id, batch_id).execute(context(cleared)) == job_id
+    assert len(sim.admin.state()["jobs"]) == 1
+
+
+def test_a_skipped_job_skips_its_task(edm_jobs, sim, airflow_store):
+    batch_id, (job_id,) = edm_jobs()
+    jobs.skip_job(job_id, store=airflow_store)
+    with pytest.raises(AirflowSkipException, match="is skipped"):
+        operator(job_id, batch_id).execute(context(TaskInstance()))
+    assert sim.admin.state()["jobs"] == []
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.COMPLETED
