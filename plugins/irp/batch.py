@@ -1,4 +1,4 @@
-"""Batch operations: create, read, validate, submit, activate and reconcile batches.
+"""Batch operations: create, read, validate, activate and reconcile batches.
 
 A batch is the set of jobs of one batch type generated from one configuration. Every
 function runs in its own transaction on a :class:`~irp.store.Store` (the configured one by
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg.errors
@@ -17,16 +16,14 @@ from psycopg.rows import args_row
 
 from irp import job as jobs
 from irp.checks import require_id
-from irp.constants import BatchStatus, BatchType, ConfigurationStatus, CycleStatus, JobStatus
-from irp.exceptions import BatchError, JobError
-from irp.moodys.protocol import EntityMessage, EntityValidator, JobBackend
+from irp.constants import BatchType, ConfigurationStatus, CycleStatus, JobStatus
+from irp.exceptions import BatchError
+from irp.moodys.protocol import EntityMessage, EntityValidator
 from irp.recon import recon_batch
 from irp.records import Batch, BatchStep, Job, JobConfiguration, columns
-from irp.store import Store, resolve
+from irp.store import Store, lock_batch, resolve
 
 __all__ = [
-    "SubmissionEntry",
-    "SubmitBatchResult",
     "activate_batch",
     "create_batch",
     "create_batches",
@@ -37,7 +34,6 @@ __all__ = [
     "get_batches_for_configuration",
     "read_batch",
     "recon_batch",
-    "submit_batch",
     "update_batch_step",
     "validate_batch",
 ]
@@ -366,103 +362,6 @@ def validate_batch(batch_id: int, validator: EntityValidator, *, store: Store | 
     )
 
 
-@dataclass(frozen=True)
-class SubmissionEntry:
-    """What ``submit_batch`` did with one job."""
-
-    job_id: int
-    status: str
-    original_job_id: int | None = None
-    reason: str | None = None
-    error: str | None = None
-
-
-@dataclass(frozen=True)
-class SubmitBatchResult:
-    batch_id: int
-    batch_status: BatchStatus
-    entries: list[SubmissionEntry] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[SubmissionEntry]:
-        return [entry for entry in self.entries if entry.error]
-
-
-DATA_EXTRACTION_RERUN = "Data extraction re-run"
-ENTITY_MISSING = "Entity missing - resubmitted automatically"
-
-
-def _resubmit(job: Job, backend: JobBackend, store: Store, reason: str | None) -> SubmissionEntry:
-    override = jobs.get_job_config(job.id, store=store).job_configuration_data if reason else None
-    new_id = jobs.resubmit_job(
-        job.id, job_configuration_data=override, override_reason=reason, backend=backend, store=store
-    )
-    return SubmissionEntry(new_id, "RESUBMITTED", original_job_id=job.id, reason=reason)
-
-
-def _submit_one(
-    batch: Batch, job: Job, backend: JobBackend, validator: EntityValidator | None, store: Store
-) -> SubmissionEntry | None:
-    if job.status in (JobStatus.INITIATED, JobStatus.ERROR):
-        jobs.submit_job(job.id, backend, store=store)
-        return SubmissionEntry(job.id, JobStatus.SUBMITTED.value)
-    if job.status is JobStatus.FAILED:
-        return _resubmit(job, backend, store, None)
-    if job.status in (JobStatus.FINISHED, JobStatus.CANCELLED):
-        if batch.batch_type is BatchType.DATA_EXTRACTION:
-            return _resubmit(job, backend, store, DATA_EXTRACTION_RERUN)
-        if validator is None:
-            return None
-        data = jobs.get_job_config(job.id, store=store).job_configuration_data
-        if validator.entity_exists(batch.batch_type, data, configuration_data(batch.configuration_id, store=store)):
-            return None
-        return _resubmit(job, backend, store, ENTITY_MISSING)
-    return None  # in flight: Moody's is working on it
-
-
-def _is_seed(job: Job, store: Store) -> bool:
-    return bool(jobs.get_job_config(job.id, store=store).job_configuration_data.get("is_seed_job"))
-
-
-def submit_batch(
-    batch_id: int,
-    backend: JobBackend,
-    *,
-    validator: EntityValidator | None = None,
-    step: BatchStep | None = None,
-    store: Store | None = None,
-) -> SubmitBatchResult:
-    """Submit what is left of a batch; safe to call again at any time.
-
-    INITIATED/ERROR jobs are submitted, FAILED jobs resubmitted, in-flight jobs left alone.
-    FINISHED/CANCELLED jobs are re-run when their entity is gone (``validator``) and always
-    for Data Extraction. For Export to RDM the seed job (which creates the RDM) goes first and
-    the other jobs only once it FINISHED: call again after tracking it — nothing blocks.
-    Per-job failures are reported in the result, never raised.
-    """
-    store = resolve(store)
-    activate_batch(batch_id, step=step, store=store)
-    batch = read_batch(batch_id, store=store)
-    live = get_batch_jobs(batch_id, skipped=False, store=store)
-    if batch.batch_type is BatchType.EXPORT_TO_RDM and len(live) > 1:
-        seeds = [job for job in live if _is_seed(job, store)]
-        if len(seeds) != 1:
-            raise BatchError(f"RDM export batch {batch_id} with multiple jobs must have exactly one seed job")
-        if seeds[0].status is not JobStatus.FINISHED:
-            live = seeds
-    entries: list[SubmissionEntry] = []
-    for job in live:
-        try:
-            entry = _submit_one(batch, job, backend, validator, store)
-        except (JobError, BatchError) as exc:
-            entry = SubmissionEntry(job.id, "FAILED", error=str(exc))
-        except Exception as exc:  # an entity check that could not reach Moody's: do not guess
-            entry = SubmissionEntry(job.id, "CHECK_FAILED", error=f"{type(exc).__name__}: {exc}")
-        if entry is not None:
-            entries.append(entry)
-    return SubmitBatchResult(batch_id, read_batch(batch_id, store=store).status, entries)
-
-
 def delete_batch(batch_id: int, *, store: Store | None = None) -> None:
     """Delete a batch with its jobs, job configurations and logs, in one transaction.
 
@@ -470,8 +369,7 @@ def delete_batch(batch_id: int, *, store: Store | None = None) -> None:
     """
     require_id(batch_id, "batch_id", BatchError)
     with resolve(store).transaction() as cursor:
-        cursor.execute("SELECT id FROM irp_batch WHERE id = %s FOR UPDATE", (batch_id,))
-        if cursor.fetchone() is None:
+        if lock_batch(cursor, batch_id, exclusive=True) is None:
             raise BatchError(f"Batch with id {batch_id} not found")
         cursor.execute("DELETE FROM irp_job WHERE batch_id = %s", (batch_id,))
         cursor.execute("DELETE FROM irp_job_configuration WHERE batch_id = %s", (batch_id,))

@@ -47,15 +47,11 @@ def _delete_rdm(job_ids: Sequence[int], validator: EntityValidator, *, store: St
     return validator.delete_rdms(sorted({str(c["rdm_name"]) for c in configs if c.get("rdm_name")}))
 
 
-_GROUPS = ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs)
+_GROUP_POLICY = ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs)
 POLICIES: dict[BatchType, ExistingPolicy] = {
     BatchType.ANALYSIS: ExistingPolicy("ENT-ANALYSIS-001", _analysis_key, jobs.delete_analyses_for_jobs),
-    BatchType.GROUPING: ExistingPolicy(
-        "ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs
-    ),
-    BatchType.GROUPING_ROLLUP: ExistingPolicy(
-        "ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs
-    ),
+    BatchType.GROUPING: _GROUP_POLICY,
+    BatchType.GROUPING_ROLLUP: _GROUP_POLICY,
     # The whole export writes one RDM: it exists or not for every job of the batch.
     BatchType.EXPORT_TO_RDM: ExistingPolicy("ENT-RDM-001", lambda c: str(c.get("rdm_name")), _delete_rdm),
 }

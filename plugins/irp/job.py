@@ -27,7 +27,7 @@ from irp.moodys.protocol import (
     SubmissionResult,
 )
 from irp.records import Job, JobConfiguration, JobTracking, columns
-from irp.store import Store, resolve
+from irp.store import Store, lock_batch, resolve
 
 _JOB_COLUMNS = columns(Job)
 _LOCK_NAMESPACE_SUBMIT = 0x1AA
@@ -147,7 +147,7 @@ def _lock_job(cursor: Any, job_id: int) -> dict[str, Any]:
     row = cursor.fetchone()
     if row is None:
         raise JobError(f"Job with id {job_id} not found")
-    cursor.execute("SELECT id FROM irp_batch WHERE id = %s FOR SHARE", (row["batch_id"],))
+    lock_batch(cursor, row["batch_id"], exclusive=False)
     cursor.execute(f"SELECT {_JOB_COLUMNS} FROM irp_job WHERE id = %s FOR UPDATE", (job_id,))
     return cursor.fetchone()
 
@@ -458,7 +458,7 @@ def resubmit_job(
         row = cursor.fetchone()
         if row is None:
             raise JobError(f"Job with id {job_id} not found")
-        cursor.execute("SELECT id FROM irp_batch WHERE id = %s FOR UPDATE", (row["batch_id"],))
+        lock_batch(cursor, row["batch_id"], exclusive=True)
         cursor.execute(f"SELECT {_JOB_COLUMNS} FROM irp_job WHERE id = %s FOR UPDATE", (job_id,))
         original = Job(**cursor.fetchone())
         cursor.execute("SELECT id FROM irp_job WHERE parent_job_id = %s LIMIT 1", (job_id,))

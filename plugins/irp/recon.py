@@ -25,7 +25,7 @@ from irp.checks import require_id
 from irp.constants import BatchStatus, JobStatus
 from irp.exceptions import BatchError
 from irp.records import ReconResult, ReconSummary
-from irp.store import Store, resolve
+from irp.store import Store, lock_batch, resolve
 
 _SUMMARY_SQL = """
 WITH jobs AS (
@@ -90,8 +90,7 @@ def recon_batch(batch_id: int, *, record_unchanged: bool = True, store: Store | 
     """
     require_id(batch_id, "batch_id", BatchError)
     with resolve(store).transaction() as cursor:
-        cursor.execute("SELECT status FROM irp_batch WHERE id = %s FOR UPDATE", (batch_id,))
-        row = cursor.fetchone()
+        row = lock_batch(cursor, batch_id, exclusive=True)
         if row is None:
             raise BatchError(f"Batch with id {batch_id} not found")
         previous = BatchStatus(row["status"])

@@ -116,16 +116,6 @@ class Store:
             if not conn.closed and not conn.broken:
                 conn.execute("SELECT pg_advisory_unlock(%s, %s)", (namespace, key))
 
-    def lock_batch(self, cursor: psycopg.Cursor[Any], batch_id: int, *, exclusive: bool) -> bool:
-        """Lock a batch row for the rest of the transaction; False when it does not exist.
-
-        Recon takes the exclusive lock and job updates the shared one, so a recon never reads a
-        half-applied set of job updates and no update slips in between its read and its write.
-        """
-        mode = "UPDATE" if exclusive else "SHARE"
-        cursor.execute(f"SELECT id FROM irp_batch WHERE id = %s FOR {mode}", (batch_id,))
-        return cursor.fetchone() is not None
-
     def close(self) -> None:
         """Close every connection this store opened (all threads)."""
         with self._lock:
@@ -133,6 +123,18 @@ class Store:
         for conn in connections:
             conn.close()
         self._local = threading.local()
+
+
+def lock_batch(cursor: psycopg.Cursor[Any], batch_id: int, *, exclusive: bool) -> dict[str, Any] | None:
+    """Lock a batch row for the rest of the transaction; its id and status, None when it does not exist.
+
+    Recon and resubmission take the exclusive lock, job updates the shared one (always the batch
+    before the job), so a recon never reads a half-applied set of job updates and no update slips in
+    between its read and its write.
+    """
+    mode = "UPDATE" if exclusive else "SHARE"
+    cursor.execute(f"SELECT id, status FROM irp_batch WHERE id = %s FOR {mode}", (batch_id,))
+    return cursor.fetchone()
 
 
 @cache

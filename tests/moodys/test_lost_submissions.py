@@ -20,14 +20,18 @@ from irp.exceptions import JobError
 from irp.installation import installation_id
 from irp.moodys.api import ApiPath
 from irp.moodys.jobs import RequestKeys, Step
+from irp.resubmission import job_to_run
 from moodys.cycle import EDM, METADATA, run_cycle_until
 from tests.conftest import PG_DSN, ROOT
 from tests.store.conftest import insert_configuration
+from tests.unit.conftest import TaskInstance
 
 EDM_POST = r"^/platform/riskdata/v1/exposuresets/\d+/exposures$"
 PORTFOLIO_POST = r"^/platform/riskdata/v1/exposures/\d+/portfolios$"
 #: The hook's first try and its retries (FAST_RETRIES): every answer of one submit_job call.
 ATTEMPTS = 6
+#: The job task's automatic retries (a clear keeps them all).
+RETRIES = 2
 
 
 def edm_job(store, name: str = EDM) -> int:
@@ -81,14 +85,17 @@ def test_a_lost_answer_leaves_the_outcome_unknown_and_a_retry_reattaches(store, 
 
 
 def test_a_lost_submission_is_not_replaced_by_a_clear_but_looked_up(store, hook, sim) -> None:
-    """What a person's clear does with it: no replacement job (new id, new keys, a second Moody's
-    job); the same job is submitted again, which finds the Moody's job through its key."""
+    """What a person's clear does with it (the job task's own path: ``job_to_run``, then
+    ``submit_job``): no replacement job (new id, new keys, a second Moody's job); the same job is
+    submitted again, which finds the Moody's job through its key."""
     job_id = edm_job(store)
     submit_with_lost_answers(store, hook, sim, job_id)
     with pytest.raises(JobError, match="got no answer"):
         jobs.resubmit_job(job_id, store=store)
-    result = batches.submit_batch(jobs.read_job(job_id, store=store).batch_id, hook, store=store)
-    assert [(entry.job_id, entry.status) for entry in result.entries] == [(job_id, "SUBMITTED")]
+    cleared = {"ti": TaskInstance(try_number=2, max_tries=1 + RETRIES), "dag_run": None}
+    again = job_to_run(job_id, cleared, retries=RETRIES, backend=hook, store=store)
+    assert again.id == job_id  # not replaced
+    assert jobs.submit_job(again.id, hook, store=store).status is JobStatus.SUBMITTED
     (created,) = riskdata_jobs(sim)
     job = jobs.read_job(job_id, store=store)
     assert (job.moodys_workflow_id, job.skipped, job.parent_job_id) == (created, False, None)

@@ -1,4 +1,4 @@
-"""The store's Moody's side (submit_job, track_job_status, cancel_job, validate_batch, submit_batch)
+"""The store's Moody's side (submit_job, track_job_status, cancel_job, validate_batch)
 through the real hook and the simulator over a socket."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from irp import batch as batches
 from irp import job as jobs
-from irp.constants import BatchStatus, BatchType, JobStatus
+from irp.constants import BatchType, JobStatus
 from irp.exceptions import JobError
 from moodys.cycle import EDM, METADATA
 from tests.conftest import PG_DSN
@@ -107,22 +107,6 @@ def test_validate_batch_lists_existing_edms(store, hook, sim, edm_batch):
     assert message.code == "ENT-EDM-001"
     assert EDM in message.entities
     assert batches.validate_batch(batch_id, hook, store=store) == []  # its only job FINISHED
-
-
-def test_submit_batch_submits_resubmits_and_leaves_in_flight_alone(store, hook, sim, edm_batch):
-    """AS-15 in part: INITIATED submitted, FAILED resubmitted, in-flight untouched."""
-    batch_id, (first, failed, running) = edm_batch(f"{EDM}_A", f"{EDM}_B", f"{EDM}_C")
-    jobs.submit_job(running, hook, store=store)
-    jobs.update_job_status(failed, JobStatus.FAILED, store=store)
-    result = batches.submit_batch(batch_id, hook, validator=hook, store=store)
-    by_status = {entry.status: entry for entry in result.entries}
-    assert set(by_status) == {"SUBMITTED", "RESUBMITTED"}
-    assert by_status["SUBMITTED"].job_id == first
-    assert by_status["RESUBMITTED"].original_job_id == failed
-    assert result.batch_status is BatchStatus.ACTIVE
-    assert jobs.read_job(failed, store=store).skipped
-    assert jobs.latest_job(failed, store=store).status is JobStatus.SUBMITTED
-    assert len(moodys_jobs(sim)) == 3
 
 
 def test_submission_holds_no_transaction_and_resubmission_waits_for_it(store, hook, sim, edm_batch):

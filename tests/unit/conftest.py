@@ -76,5 +76,7 @@ def edm_jobs(airflow_store) -> Any:
     return make
 
 
-def context(ti: TaskInstance) -> dict[str, Any]:
-    return {"ti": ti, "dag_run": type("DagRun", (), {"start_date": datetime(2000, 1, 1, tzinfo=UTC)})()}
+def context(ti: TaskInstance, run_start: datetime = datetime(2000, 1, 1, tzinfo=UTC)) -> dict[str, Any]:
+    """A task's context: its task instance, and the start of its DAG run (jobs that ended before
+    it are resubmitted by a first try)."""
+    return {"ti": ti, "dag_run": type("DagRun", (), {"start_date": run_start})()}

@@ -139,3 +139,28 @@ def test_a_skipped_job_skips_its_task(edm_jobs, sim, airflow_store):
         operator(job_id, batch_id).execute(context(TaskInstance()))
     assert sim.admin.state()["jobs"] == []
     assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.COMPLETED
+
+
+def test_a_new_run_submits_what_is_new_resubmits_what_failed_before_and_reattaches_the_rest(
+    edm_jobs, sim, airflow_store
+):
+    """A new run of the cycle: an INITIATED job is submitted, a job that FAILED before the run
+    started is replaced by a new job, a job still in flight is re-attached (nothing sent)."""
+    from datetime import UTC, datetime
+
+    batch_id, (fresh, failed, running) = edm_jobs("EDM_A", "EDM_B", "EDM_C")
+    for job_id in (failed, running):
+        jobs.submit_job(job_id, operator(job_id, batch_id)._backend(), store=airflow_store)
+    jobs.update_job_status(failed, JobStatus.FAILED, store=airflow_store)
+    new_run = context(TaskInstance(), run_start=datetime.now(UTC))
+    triggers = {}
+    for job_id in (fresh, failed, running):
+        with pytest.raises(TaskDeferred) as raised:
+            operator(job_id, batch_id).execute(new_run)
+        triggers[job_id] = raised.value.trigger
+    replacement = jobs.latest_job(failed, store=airflow_store)
+    assert replacement.parent_job_id == failed
+    assert {job_id: trigger.job_id for job_id, trigger in triggers.items()} == {
+        fresh: fresh, failed: replacement.id, running: running,
+    }  # fmt: skip
+    assert len(sim.admin.state()["jobs"]) == 4  # EDM_A, EDM_B twice, EDM_C once
