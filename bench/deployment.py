@@ -3,6 +3,9 @@ dag-processor, triggerer as processes; LocalExecutor or CeleryExecutor; Postgres
 checkout against a baseline revision, side by side.
 
     .venv/bin/python bench/deployment.py [--baseline REV] [--executor local|celery] [--workbook sample|minimal]
+                                         [--scale N]
+
+``--scale N`` runs N copies of the sample (``tools/make_sample_workbook.py --scale N``: 61 N jobs).
 
 Printed per side: wall time of the run against the simulated critical path (per batch type, its
 longest Moody's job; batch types run one after another), task instances, task instances per
@@ -138,18 +141,21 @@ def main() -> None:
     parser.add_argument("--baseline", help="git revision to compare with (e.g. a tag or commit)")
     parser.add_argument("--executor", choices=["local", "celery"], default="local")
     parser.add_argument("--workbook", choices=["sample", "minimal"], default="sample")
+    parser.add_argument("--scale", type=int, default=1, help="copies of the sample (61 jobs each)")
     args = parser.parse_args()
     executor = Executor.LOCAL if args.executor == "local" else Executor.CELERY
     with tempfile.TemporaryDirectory(prefix="irp_bench_workbook_") as folder:
         workbook = SAMPLE_WORKBOOK
-        if args.workbook == "minimal":
-            workbook = make_sample_workbook.write_sample(Path(folder) / "minimal.xlsx", minimal=True)
+        if args.workbook == "minimal" or args.scale > 1:
+            minimal = args.workbook == "minimal"
+            workbook = make_sample_workbook.write_sample(Path(folder) / "bench.xlsx", minimal=minimal, scale=args.scale)
         sides: list[tuple[str, Figures]] = []
         if args.baseline:
             with checkout(args.baseline) as baseline:
                 sides.append((f"baseline {args.baseline}", measure(baseline, executor, workbook)))
         sides.append(("this checkout", measure(_common.ROOT, executor, workbook)))
-    title = f"The {args.workbook} cycle on a real deployment ({executor.value}, {_cores()} cores)"
+    size = f"{args.scale} x the {args.workbook}" if args.scale > 1 else f"the {args.workbook}"
+    title = f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores)"
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))
     if len(sides) == 2:
         base, ours = sides[0][1], sides[1][1]
