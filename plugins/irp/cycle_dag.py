@@ -27,13 +27,13 @@ from irp.assets import cycle_asset
 from irp.constants import BatchType
 from irp.cycles import (
     DAG_ID_PREFIX,
+    ENTITIES_MAY_EXIST,
     BatchTypeSettings,
     CycleDeclaration,
     DeclarationError,
     OnExisting,
     load_declarations,
 )
-from irp.existing import POLICIES
 from irp.operators.batch import (
     XCOM_SEED,
     PrepareBatchOperator,
@@ -83,7 +83,7 @@ def plan_cycle(declaration: CycleDeclaration, settings: Settings) -> CyclePlan:
             batch_type=batch_type,
             settings=declaration.settings_for(batch_type),
             poll_interval=declaration.settings_for(batch_type).poll_interval or settings.poll_interval,
-            may_exist=batch_type in POLICIES,
+            may_exist=batch_type in ENTITIES_MAY_EXIST,
             seed=batch_type is BatchType.EXPORT_TO_RDM,
             previous_asset=cycle_asset(declaration.name, order[index - 1]) if index else None,
         )
@@ -99,7 +99,7 @@ def _render_batch(plan: BatchPlan, cycle: CyclePlan, batch_ids: Any, upstream: l
     prepare_class = PrepareExistingOperator if plan.may_exist else PrepareBatchOperator
     job_arguments = {
         "batch_type": batch_type.value, "cycle_name": name, "pool": cycle.pool, "poll_interval": plan.poll_interval,
-        "timeout": settings.timeout, **retry,
+        "timeout": settings.timeout, "defer_after": settings.defer_after, **retry,
     }  # fmt: skip
     with TaskGroup(group_id=batch_type.slug, tooltip=batch_type.value):
         prepare = prepare_class(

@@ -26,6 +26,21 @@ class OnExisting(StrEnum):
     RERUN = "rerun"  # delete them and run the jobs again
 
 
+class Decision(StrEnum):
+    """The options offered to the person deciding (also the HITL option labels)."""
+
+    KEEP = "Keep existing (skip their jobs)"
+    RERUN_ALL = "Delete and re-run all"
+    RERUN_SELECTED = "Delete and re-run selected"
+
+
+#: Batch types whose entities (analyses, groups, the RDM) may already exist in Moody's:
+#: ``on_existing`` applies to them (``irp.existing.POLICIES`` says how each is found and deleted).
+ENTITIES_MAY_EXIST = frozenset(
+    {BatchType.ANALYSIS, BatchType.GROUPING, BatchType.GROUPING_ROLLUP, BatchType.EXPORT_TO_RDM}
+)
+
+
 @dataclass(frozen=True)
 class BatchTypeSettings:
     """Per-batch-type knobs of a cycle."""
@@ -34,6 +49,10 @@ class BatchTypeSettings:
     retries: int = 2  # automatic retries of infrastructure failures (they re-attach, never resubmit)
     retry_delay: timedelta = timedelta(seconds=30)
     timeout: timedelta = timedelta(hours=24)  # how long to wait for one Moody's job
+    #: How long a job task follows its Moody's job itself before deferring to the triggerer: a
+    #: short job ends without a deferral round trip (and Airflow 3.3.2 may fail a task whose
+    #: trigger fires within seconds of its deferral: a stale executor event, apache/airflow#66374).
+    defer_after: timedelta = timedelta(seconds=10)
 
     @classmethod
     def parse(cls, raw: object, where: str) -> BatchTypeSettings:
@@ -41,7 +60,7 @@ class BatchTypeSettings:
             return cls()
         if not isinstance(raw, dict):
             raise CycleError(f"{where}: expected a mapping of settings, got {type(raw).__name__}")
-        unknown = set(raw) - {"poll_interval", "retries", "retry_delay_seconds", "timeout_hours"}
+        unknown = set(raw) - {"poll_interval", "retries", "retry_delay_seconds", "timeout_hours", "defer_after_seconds"}
         if unknown:
             raise CycleError(f"{where}: unknown settings {sorted(unknown)}")
         try:
@@ -51,11 +70,12 @@ class BatchTypeSettings:
                 retries=int(raw.get("retries", cls.retries)),
                 retry_delay=timedelta(seconds=float(raw.get("retry_delay_seconds", 30))),
                 timeout=timedelta(hours=float(raw.get("timeout_hours", 24))),
+                defer_after=timedelta(seconds=float(raw.get("defer_after_seconds", cls.defer_after.total_seconds()))),
             )
         except (TypeError, ValueError) as exc:
             raise CycleError(f"{where}: {exc}") from None
-        if settings.retries < 0 or settings.retry_delay.total_seconds() < 0:
-            raise CycleError(f"{where}: retries and retry_delay_seconds must be >= 0")
+        if settings.retries < 0 or settings.retry_delay.total_seconds() < 0 or settings.defer_after < timedelta(0):
+            raise CycleError(f"{where}: retries, retry_delay_seconds and defer_after_seconds must be >= 0")
         if (settings.poll_interval is not None and settings.poll_interval <= 0) or settings.timeout <= timedelta(0):
             raise CycleError(f"{where}: poll_interval and timeout_hours must be > 0")
         return settings

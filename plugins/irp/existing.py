@@ -9,23 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from irp import batch as batches
 from irp import job as jobs
 from irp.constants import BatchType, JobStatus
+from irp.cycles import Decision
 from irp.moodys.protocol import EntityValidator
 from irp.records import Job
 from irp.store import Store, resolve
-
-
-class Decision(StrEnum):
-    """The options offered to the person deciding (also the HITL option labels)."""
-
-    KEEP = "Keep existing (skip their jobs)"
-    RERUN_ALL = "Delete and re-run all"
-    RERUN_SELECTED = "Delete and re-run selected"
 
 
 @dataclass(frozen=True)
@@ -55,6 +47,9 @@ POLICIES: dict[BatchType, ExistingPolicy] = {
     # The whole export writes one RDM: it exists or not for every job of the batch.
     BatchType.EXPORT_TO_RDM: ExistingPolicy("ENT-RDM-001", lambda c: str(c.get("rdm_name")), _delete_rdm),
 }
+
+
+__all__ = ["POLICIES", "Decision", "ExistingJob", "ExistingPolicy", "find_existing", "keep", "rerun"]
 
 
 def _matches(policy: ExistingPolicy, batch_type: BatchType, config: Mapping[str, Any], entity: str) -> bool:

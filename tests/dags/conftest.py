@@ -70,8 +70,9 @@ class CycleHarness:
     def declare(
         self, workbook: Path = SAMPLE_WORKBOOK, batch_types: dict[str, Any] | None = None, **extra: Any
     ) -> None:
-        """Write the cycle file: quick polls and retries for every batch type, ``batch_types`` on top."""
-        quick = {"poll_interval": 0.1, "retries": 1, "retry_delay_seconds": 0.5}
+        """Write the cycle file: quick polls and retries for every batch type, ``batch_types`` on top.
+        Jobs defer at once, so every run goes through the triggerer as a long Moody's job does."""
+        quick = {"poll_interval": 0.1, "retries": 1, "retry_delay_seconds": 0.5, "defer_after_seconds": 0}
         self.declaration = {
             "name": self.name,
             "workbook": str(workbook),

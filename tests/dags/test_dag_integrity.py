@@ -91,7 +91,7 @@ def test_a_broken_cycle_file_becomes_a_failing_dag_and_spares_the_others(cycles_
         ({"name": "2026-Q1", "workbook": "w", "batch_types": {"Analysys": {}}}, "Unknown batch_type 'Analysys'"),
         (
             {"name": "2026-Q1", "workbook": "w", "batch_types": {"Analysis": {"retries": -1}}},
-            "retries and retry_delay_seconds must be >= 0",
+            "retries, retry_delay_seconds and defer_after_seconds must be >= 0",
         ),
         ({"name": "2026-Q1", "workbook": "w", "schedule": 5}, "'schedule' must be a cron expression"),
         ({"name": "2026-Q1", "workbook": "w", "schedule": "every tuesday"}, "'schedule' must be a cron expression"),

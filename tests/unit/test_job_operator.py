@@ -164,3 +164,25 @@ def test_a_new_run_submits_what_is_new_resubmits_what_failed_before_and_reattach
         fresh: fresh, failed: replacement.id, running: running,
     }  # fmt: skip
     assert len(sim.admin.state()["jobs"]) == 4  # EDM_A, EDM_B twice, EDM_C once
+
+
+def test_a_job_that_ends_within_defer_after_finishes_in_the_worker(edm_jobs, sim, airflow_store):
+    """No deferral round trip for a short job: the task follows it and reconciles the batch."""
+    batch_id, (job_id,) = edm_jobs()
+    task = operator(job_id, batch_id, defer_after=timedelta(seconds=30))
+    assert task.execute(context(TaskInstance())) == job_id
+    assert jobs.read_job(job_id, store=airflow_store).status is JobStatus.FINISHED
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.COMPLETED
+    assert task.moodys_job_url
+
+
+def test_a_job_still_running_after_defer_after_is_handed_to_the_triggerer(edm_jobs, sim, airflow_store):
+    import time
+
+    batch_id, (job_id,) = edm_jobs()
+    sim.admin.job_outcome(kind="riskdata", nameRegex=".*", outcome="STALL")
+    started = time.monotonic()
+    trigger = deferred(operator(job_id, batch_id, defer_after=timedelta(seconds=0.3)), TaskInstance())
+    assert 0.3 <= time.monotonic() - started < 5
+    assert trigger.job_id == job_id
+    assert len(jobs.get_job_tracking(job_id, store=airflow_store)) > 2  # polled in the worker meanwhile

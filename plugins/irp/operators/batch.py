@@ -23,8 +23,7 @@ from airflow.sdk import BaseOperator, Param
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from irp.constants import BatchStatus, BatchType
-from irp.cycles import OnExisting
-from irp.existing import POLICIES, Decision
+from irp.cycles import Decision, OnExisting
 from irp.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -233,6 +232,7 @@ class PrepareBatchOperator(BaseOperator):
         Teams. Only Moody's answers fail it: an outage fails the task retryably."""
         from irp import batch as batches
         from irp.backends import entity_validator
+        from irp.existing import POLICIES
         from irp.notifications.teams import TeamsMessage, send
 
         if self.batch_type is BatchType.DATA_EXTRACTION:

@@ -36,6 +36,8 @@ class MoodysJobOperator(BaseOperator):
     :param cycle_name: the cycle (its data folder holds the MRI import files).
     :param poll_interval: seconds between polls (default ``[irp] poll_interval``).
     :param timeout: how long to wait for the Moody's job before cancelling it.
+    :param defer_after: how long to follow the Moody's job in the worker before deferring (a short
+        job then ends without a deferral round trip).
     """
 
     template_fields: Sequence[str] = ("job",)
@@ -50,6 +52,7 @@ class MoodysJobOperator(BaseOperator):
         cycle_name: str,
         poll_interval: float | None = None,
         timeout: timedelta = timedelta(hours=24),
+        defer_after: timedelta = timedelta(0),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -58,6 +61,7 @@ class MoodysJobOperator(BaseOperator):
         self.cycle_name = cycle_name
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.defer_after = defer_after
         if BatchType.parse(batch_type).synchronous:
             self.operator_extra_links = ()  # no Moody's job to link to
         #: The Moody's job URL known to this process ("" = none), read by the operator link.
@@ -110,6 +114,7 @@ class MoodysJobOperator(BaseOperator):
         from irp.resubmission import RESUBMITTABLE, job_to_run
 
         self.moodys_job_url = ""  # until known: the link must not look for a URL in XCom
+        started = time.time()
         backend = self._backend()
         job = job_to_run(self.original_job_id, context, retries=self.retries, backend=backend)
         if job.skipped:  # a person skipped it (irp_repair), or its entity was kept
@@ -131,11 +136,30 @@ class MoodysJobOperator(BaseOperator):
         self._publish(job)
         status = job.status
         if not status.terminal and not self.kind.synchronous:
-            status = self._observe(job.id, backend)  # a job that already ended needs no deferral
+            status = self._follow(job.id, backend)  # a job that ends soon needs no deferral
         if self.kind.synchronous or status.terminal or status in RESUBMITTABLE:
             return self._finish(job.id, status, context)
-        self.defer(trigger=self._trigger(job), method_name="execute_complete")
+        self.defer(trigger=self._trigger(job, deadline=started + self.timeout.total_seconds()),
+                   method_name="execute_complete")  # fmt: skip
         return None
+
+    def _follow(self, job_id: int, backend: JobBackend) -> JobStatus:
+        """Poll the job now and, for up to ``defer_after`` (never past ``timeout``), as the trigger
+        would; returns the last status seen."""
+        from irp.resubmission import RESUBMITTABLE
+        from irp.settings import Settings
+        from irp.triggers.job import poll_delays
+
+        until = time.monotonic() + min(self.defer_after, self.timeout).total_seconds()
+        delays = poll_delays(self.poll_interval or Settings.load().poll_interval)
+        status = self._observe(job_id, backend)
+        while not status.terminal and status not in RESUBMITTABLE:
+            delay = next(delays)
+            if time.monotonic() + delay > until:
+                break
+            time.sleep(delay)
+            status = self._observe(job_id, backend)
+        return status
 
     def _observe(self, job_id: int, backend: JobBackend) -> JobStatus:
         """Poll Moody's once and record it; transport failures are retried by Airflow."""
@@ -146,7 +170,7 @@ class MoodysJobOperator(BaseOperator):
         except jobs.JobError as exc:
             raise AirflowException(str(exc)) from exc
 
-    def _trigger(self, job: Job) -> MoodysJobTrigger:
+    def _trigger(self, job: Job, *, deadline: float) -> MoodysJobTrigger:
         from irp.settings import Settings
         from irp.triggers.job import MoodysJobTrigger
 
@@ -157,7 +181,7 @@ class MoodysJobOperator(BaseOperator):
             workflow_id=job.moodys_workflow_id or "",
             moodys_conn_id=settings.moodys_conn_id,
             poll_interval=self.poll_interval or settings.poll_interval,
-            deadline=time.time() + self.timeout.total_seconds(),
+            deadline=deadline,
             job_url=self.moodys_job_url or "",
         )
 
