@@ -187,7 +187,8 @@ class PrepareBatchOperator(BaseOperator):
     :param batch_type: the batch type.
     :param cycle_name: the cycle.
     :param batch_ids: ``load_configuration``'s batch ids (batch type name → batch id).
-    :param previous_outlets: the assets the previous batch type updates when it completes.
+
+    Its outlets, if any, are the assets of the batch type before it: it publishes them.
     """
 
     template_fields: Sequence[str] = ("batch_ids",)
