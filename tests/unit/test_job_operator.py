@@ -78,6 +78,9 @@ def test_a_failed_job_fails_the_task_and_the_last_job_to_end_tells_teams(edm_job
     second.execute_complete(context(TaskInstance()), ended(second_trigger, JobStatus.FINISHED))
     assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.FAILED
     assert [title.split("] ")[-1] for title in teams.titles()] == ["Batch Failed: EDM Creation"]
+    with airflow_store.transaction() as cursor:  # job tasks record how the batch ended, not every look
+        cursor.execute("SELECT recon_result FROM irp_batch_recon_log WHERE batch_id = %s ORDER BY id", (batch_id,))
+        assert [row["recon_result"] for row in cursor.fetchall()] == [BatchStatus.FAILED]
 
 
 def test_a_timeout_cancels_the_moodys_job_and_fails_the_task(edm_jobs, sim, airflow_store):
