@@ -35,7 +35,9 @@ def _running(tis: list[dict[str, Any]], task_id: str) -> list[dict[str, Any]]:
 
 
 def _deferred(tis: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [ti for ti in tis if ti["state"] == "deferred"]
+    """Deferred task instances whose trigger a triggerer runs (only a running trigger's ``on_kill``
+    can cancel the Moody's job when a person stops the task)."""
+    return [ti for ti in tis if ti["state"] == "deferred" and (ti.get("trigger") or {}).get("triggerer_id")]
 
 
 def test_happy_path(deployment: Running) -> None:
