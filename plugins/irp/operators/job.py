@@ -127,7 +127,8 @@ class MoodysJobOperator(BaseOperator):
                 self._reconcile(context)
                 raise AirflowSkipException(str(exc)) from exc
             except jobs.JobError as exc:
-                self._reconcile(context)
+                if _last_try(context):  # a retry re-attaches: no verdict (nor Teams message) before it
+                    self._reconcile(context)
                 raise AirflowException(str(exc)) from exc
             self.log.info("Job %s submitted: %s (%s)", job.id, job.moodys_workflow_id, job.status)
         else:
@@ -214,3 +215,9 @@ class MoodysJobOperator(BaseOperator):
         jobs.update_job_status(job_id, status, tracking_data=event.get("payload"))
         self.log.info("Moody's job %s ended %s after %s polls", event["workflow_id"], status, event.get("polls"))
         return self._finish(job_id, status, context)
+
+
+def _last_try(context: Any) -> bool:
+    """Whether a failure of this try is final: no automatic retry follows it."""
+    ti = context["ti"]
+    return bool(ti.try_number > ti.max_tries)
