@@ -10,7 +10,7 @@ import pytest
 
 from irp import job as jobs
 from irp.constants import BatchStatus, BatchType, JobStatus
-from irp.cycle_dag import job_label
+from irp.labels import job_label
 from irp.store import Store
 from tests.dashboard.demo import DEMO_CYCLE, RUN_ID, SUBMISSION_ERROR, DemoCycle
 from tests.dashboard.server import ApiServer
