@@ -13,7 +13,6 @@ from typing import Any
 
 from airflow.sdk import BaseOperatorLink
 
-XCOM_JOB_URL = "moodys_job_url"
 DEFAULT_JOB_URL_TEMPLATE = "{base_url}/riskmodeler/v1/workflows/{workflow_id}"
 JOB_URL_TEMPLATE_EXTRA = "job_url_template"
 
@@ -37,13 +36,8 @@ class MoodysJobLink(BaseOperatorLink):
     name = "Moody's job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        """Computed on the worker when the task ends or defers, from the URL the task knows ("" when
-        it has none: a synchronous job, a submission that failed before reaching Moody's). Asking
-        XCom for a key never pushed logs an ERROR ("XCom not found"), so XCom is read only for a
-        task resumed from a trigger of an earlier version, which pushed its URL there."""
-        from airflow.sdk.execution_time.xcom import XCom
-
-        known = getattr(operator, "moodys_job_url", None)
-        if known is not None:
-            return str(known)
-        return XCom.get_value(ti_key=ti_key, key=XCOM_JOB_URL) or ""
+        """Computed on the worker when the task ends or defers, from the URL the task knows: set in
+        ``execute``, handed back by the trigger on resumption, "" when there is none (a synchronous
+        job, a submission that failed before reaching Moody's). No XCom is read: asking it for a key
+        never pushed logs an ERROR ("XCom not found")."""
+        return str(getattr(operator, "moodys_job_url", None) or "")

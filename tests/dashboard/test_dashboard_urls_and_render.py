@@ -36,13 +36,10 @@ def test_airflow_ui_paths_quote_run_ids() -> None:
 
 
 def test_task_instance_and_repair_paths() -> None:
-    assert urls.task_instance_path("irp_cycle__Q4", RUN_ID, "analysis.job.submit", 3) == (
-        "/dags/irp_cycle__Q4/runs/scheduled__2026-11-28T09%3A00%3A00%2B00%3A00/tasks/analysis.job.submit/mapped/3"
+    assert urls.task_instance_path("irp_cycle__Q4", RUN_ID, "analysis.job", 3) == (
+        "/dags/irp_cycle__Q4/runs/scheduled__2026-11-28T09%3A00%3A00%2B00%3A00/tasks/analysis.job/mapped/3"
     )
-    assert (
-        urls.task_instance_path("d", "r", "export_to_rdm.seed_submit")
-        == "/dags/d/runs/r/tasks/export_to_rdm.seed_submit"
-    )
+    assert urls.task_instance_path("d", "r", "export_to_rdm.seed") == "/dags/d/runs/r/tasks/export_to_rdm.seed"
     assert urls.repair_path(RepairAction.SKIP_JOB, job_id=42) == "/repair?action=skip_job&job_id=42"
     assert urls.repair_path(RepairAction.ARCHIVE_CYCLE, cycle="2026 Q4&x") == (
         "/repair?action=archive_cycle&cycle=2026+Q4%26x"

@@ -199,7 +199,7 @@ class MoodysJobOperator(BaseOperator):
         from irp import job as jobs
         from irp.triggers.job import TriggerOutcome
 
-        self.moodys_job_url = str(event.get("job_url") or "") or None  # None: an older trigger; XCom has it
+        self.moodys_job_url = str(event.get("job_url") or "")  # for the operator link
         job_id = int(event["job_id"])
         outcome = TriggerOutcome(event["outcome"])
         if outcome is TriggerOutcome.ERROR:
