@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: lint, then every test against real services -- first the quick tier
-# (`pytest -m "not deployment"`), then the deployment tier (a real Airflow deployment per executor,
-# tests/deployment/). With arguments, one pytest run with them: `bash scripts/test.sh tests/store -k recon`.
+# (`pytest -m "not deployment"`), then the deployment tier (tests/deployment/: a real Airflow
+# deployment per executor; the two executors' runs go side by side, as each waits on Airflow's
+# loops and Moody's more than it computes). With arguments, one pytest run with them:
+# `bash scripts/test.sh tests/store -k recon`.
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh"
 ensure_postgres
 ensure_venv
@@ -12,4 +14,18 @@ if [ "$#" -gt 0 ]; then
   exec .venv/bin/pytest "$@"
 fi
 .venv/bin/pytest -q -m "not deployment"
-exec .venv/bin/pytest -q -m deployment
+
+logs="$(mktemp -d)"
+status=0
+.venv/bin/pytest -q -m deployment -k local -p no:cacheprovider > "$logs/local.log" 2>&1 &
+local_pid=$!
+.venv/bin/pytest -q -m deployment -k celery -p no:cacheprovider > "$logs/celery.log" 2>&1 &
+celery_pid=$!
+wait "$local_pid" || status=$?
+wait "$celery_pid" || status=$?
+for executor in local celery; do
+  echo "== deployment tier, ${executor} executor"
+  cat "$logs/${executor}.log"
+done
+rm -rf "$logs"
+exit "$status"
