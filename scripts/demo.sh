@@ -53,7 +53,7 @@ rm -rf "$DEMO/storage"
 
 echo "== Airflow metadata database ($AIRFLOW_HOME)"
 airflow db migrate > "$DEMO/airflow-db-migrate.log" 2>&1
-airflow pools set moodys_api 8 "Concurrent Moody's submissions" --include-deferred > /dev/null 2>&1 || true
+airflow pools set moodys_api 8 "Concurrent Moody's submissions" > /dev/null 2>&1 || true
 
 echo "== the Moody's simulator on 127.0.0.1:$SIM_PORT"
 python -m moodys_simulator --port "$SIM_PORT" --seed-workbook "$WORKBOOK" \

@@ -444,7 +444,7 @@ def running_deployment(
         airflow = [sys.executable, "-m", "airflow"]
         for step in (
             ["db", "migrate"],
-            ["pools", "set", "moodys_api", "8", "Moody's submissions", "--include-deferred"],
+            ["pools", "set", "moodys_api", "8", "Concurrent Moody's submissions"],
         ):
             with (home / "setup.log").open("ab") as out:
                 subprocess.run([*airflow, *step], env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT, check=True)
