@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
+from irp.batch_types import entry
 from irp.constants import BatchType
 
 ASSET_GROUP = "irp"
@@ -16,7 +17,8 @@ ASSET_GROUP = "irp"
 
 def cycle_asset(cycle_name: str, batch_type: BatchType) -> Asset | None:
     """The asset a batch type's completion updates, if any."""
-    kind = {BatchType.EDM_CREATION: "edms", BatchType.EXPORT_TO_RDM: "rdm"}.get(batch_type)
-    if kind is None:
+    emitted = entry(batch_type).asset
+    if emitted is None:
         return None
+    kind = emitted.kind
     return Asset(name=f"irp_{cycle_name}_{kind}", uri=f"irp://cycles/{cycle_name}/{kind}", group=ASSET_GROUP)

@@ -1,4 +1,5 @@
-"""Which backend runs the jobs of a batch type, and what checks a batch's Moody's entities."""
+"""The backends that run jobs (Moody's, the SQL runners) and check a batch's Moody's entities;
+each batch type's registry entry names its backend."""
 
 from __future__ import annotations
 
@@ -21,25 +22,37 @@ def moodys_hook(cycle_name: str, settings: Settings) -> MoodysHook:
     return MoodysHook(settings.moodys_conn_id, data_directory=cycle_data_folder(settings.storage_root, cycle_name))
 
 
-def job_backend(batch_type: BatchType, cycle_name: str, settings: Settings) -> JobBackend:
-    if batch_type is BatchType.DATA_EXTRACTION:
-        from irp.runners.data_extraction import DataExtractionRunner
-
-        return DataExtractionRunner(
-            cycle_name,
-            source_conn_id=settings.source_conn_id,
-            sql_folder=Path(settings.sql_folder),
-            storage_root=settings.storage_root,
-        )
-    if batch_type is BatchType.PORTFOLIO_MAPPING:
-        from irp.runners.portfolio_mapping import PortfolioMappingRunner
-
-        return PortfolioMappingRunner(
-            moodys_hook(cycle_name, settings),
-            databridge_conn_id=settings.databridge_conn_id,
-            sql_folder=Path(settings.sql_folder),
-        )
+def moodys_backend(cycle_name: str, settings: Settings) -> JobBackend:
     return moodys_hook(cycle_name, settings)
+
+
+def data_extraction_runner(cycle_name: str, settings: Settings) -> JobBackend:
+    from irp.runners.data_extraction import DataExtractionRunner
+
+    return DataExtractionRunner(
+        cycle_name,
+        source_conn_id=settings.source_conn_id,
+        sql_folder=Path(settings.sql_folder),
+        storage_root=settings.storage_root,
+    )
+
+
+def portfolio_mapping_runner(cycle_name: str, settings: Settings) -> JobBackend:
+    from irp.runners.portfolio_mapping import PortfolioMappingRunner
+
+    return PortfolioMappingRunner(
+        moodys_hook(cycle_name, settings),
+        databridge_conn_id=settings.databridge_conn_id,
+        sql_folder=Path(settings.sql_folder),
+    )
+
+
+def job_backend(batch_type: BatchType, cycle_name: str, settings: Settings) -> JobBackend:
+    """The backend the batch type's registry entry names (``irp.batch_types``)."""
+    from irp.batch_types import entry
+
+    backend: JobBackend = entry(batch_type).backend(cycle_name, settings)
+    return backend
 
 
 def entity_validator(cycle_name: str, settings: Settings) -> EntityValidator:

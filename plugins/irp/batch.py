@@ -15,6 +15,7 @@ import psycopg.errors
 from psycopg.rows import args_row
 
 from irp import job as jobs
+from irp.batch_types import entry
 from irp.checks import require_id
 from irp.constants import BatchType, ConfigurationStatus, CycleStatus, JobStatus
 from irp.exceptions import BatchError
@@ -355,10 +356,10 @@ def validate_batch(batch_id: int, validator: EntityValidator, *, store: Store | 
     pending = pending_job_configurations(batch_id, store=store)
     if not pending:
         return []
+    document = configuration_data(batch.configuration_id, store=store)
+    spec = entry(batch.batch_type).spec
     return validator.validate_entities(
-        batch.batch_type,
-        [config.job_configuration_data for config in pending],
-        configuration_data(batch.configuration_id, store=store),
+        batch.batch_type, [spec.from_json(config.job_configuration_data, document) for config in pending]
     )
 
 

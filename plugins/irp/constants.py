@@ -27,8 +27,11 @@ class BatchType(StrEnum):
 
     @property
     def synchronous(self) -> bool:
-        """True when submitting a job also completes it (no Moody's job to track)."""
-        return self in _SYNCHRONOUS_BATCH_TYPES
+        """True when submitting a job also completes it (no Moody's job to track): its registry
+        entry says (``irp.batch_types``)."""
+        from irp.batch_types import entry
+
+        return entry(self).synchronous
 
     @property
     def slug(self) -> str:
@@ -46,16 +49,6 @@ class BatchType(StrEnum):
                 if text in (member.value, member.slug):
                     return member
         raise ValueError(f"Unknown batch_type {value!r}. Available types: {[m.value for m in cls]}")
-
-
-_SYNCHRONOUS_BATCH_TYPES = frozenset(
-    {
-        BatchType.DATA_EXTRACTION,
-        BatchType.PORTFOLIO_CREATION,
-        BatchType.CREATE_REINSURANCE_TREATIES,
-        BatchType.PORTFOLIO_MAPPING,
-    }
-)
 
 
 class CycleStatus(StrEnum):

@@ -24,6 +24,7 @@ from airflow.sdk import DAG, Param, TaskGroup, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from irp.assets import cycle_asset
+from irp.batch_types import entry
 from irp.constants import BatchType
 from irp.cycles import (
     DAG_ID_PREFIX,
@@ -84,7 +85,7 @@ def plan_cycle(declaration: CycleDeclaration, settings: Settings) -> CyclePlan:
             settings=declaration.settings_for(batch_type),
             poll_interval=declaration.settings_for(batch_type).poll_interval or settings.poll_interval,
             may_exist=batch_type in ENTITIES_MAY_EXIST,
-            seed=batch_type is BatchType.EXPORT_TO_RDM,
+            seed=entry(batch_type).seeded,
             previous_asset=cycle_asset(declaration.name, order[index - 1]) if index else None,
         )
         for index, batch_type in enumerate(order)

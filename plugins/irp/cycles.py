@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from irp.batch_types import REGISTRY
 from irp.constants import BatchType
 from irp.cycle import CycleError, validate_cycle_name
 
@@ -35,10 +36,8 @@ class Decision(StrEnum):
 
 
 #: Batch types whose entities (analyses, groups, the RDM) may already exist in Moody's:
-#: ``on_existing`` applies to them (``irp.existing.POLICIES`` says how each is found and deleted).
-ENTITIES_MAY_EXIST = frozenset(
-    {BatchType.ANALYSIS, BatchType.GROUPING, BatchType.GROUPING_ROLLUP, BatchType.EXPORT_TO_RDM}
-)
+#: ``on_existing`` applies to them (their registry entries say how each is found and deleted).
+ENTITIES_MAY_EXIST = frozenset(batch_type for batch_type, entry in REGISTRY.items() if entry.may_exist)
 
 
 @dataclass(frozen=True)

@@ -7,56 +7,20 @@ person through Airflow's human-in-the-loop operator.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from irp import batch as batches
 from irp import job as jobs
-from irp.constants import BatchType, JobStatus
+from irp.batch_types import entry
+from irp.constants import JobStatus
 from irp.cycles import Decision
+from irp.exceptions import BatchError
 from irp.moodys.protocol import EntityValidator
 from irp.records import Job
 from irp.store import Store, resolve
 
-
-@dataclass(frozen=True)
-class ExistingPolicy:
-    """How one batch type names the entity a job creates, and how such entities are deleted."""
-
-    code: str  # the must-not-exist validation code whose entities already exist
-    entity: Callable[[Mapping[str, Any]], str]
-    #: Deletes the entities of the given jobs in Moody's; returns one error string per failure.
-    delete: Callable[..., list[str]]
-
-
-def _analysis_key(config: Mapping[str, Any]) -> str:
-    return f"{config.get('Database')}/{config.get('Analysis Name')}"
-
-
-def _delete_rdm(job_ids: Sequence[int], validator: EntityValidator, *, store: Store | None = None) -> list[str]:
-    configs = [jobs.get_job_config(job_id, store=store).job_configuration_data for job_id in job_ids]
-    return validator.delete_rdms(sorted({str(c["rdm_name"]) for c in configs if c.get("rdm_name")}))
-
-
-_GROUP_POLICY = ExistingPolicy("ENT-GROUP-001", lambda c: str(c.get("Group_Name")), jobs.delete_groups_for_jobs)
-POLICIES: dict[BatchType, ExistingPolicy] = {
-    BatchType.ANALYSIS: ExistingPolicy("ENT-ANALYSIS-001", _analysis_key, jobs.delete_analyses_for_jobs),
-    BatchType.GROUPING: _GROUP_POLICY,
-    BatchType.GROUPING_ROLLUP: _GROUP_POLICY,
-    # The whole export writes one RDM: it exists or not for every job of the batch.
-    BatchType.EXPORT_TO_RDM: ExistingPolicy("ENT-RDM-001", lambda c: str(c.get("rdm_name")), _delete_rdm),
-}
-
-
-__all__ = ["POLICIES", "Decision", "ExistingJob", "ExistingPolicy", "find_existing", "keep", "rerun"]
-
-
-def _matches(policy: ExistingPolicy, batch_type: BatchType, config: Mapping[str, Any], entity: str) -> bool:
-    key = policy.entity(config)
-    if batch_type is BatchType.EXPORT_TO_RDM:  # Moody's names the RDM database <rdm_name>_<suffix>
-        return entity == key or entity.startswith(f"{key}_")
-    return entity == key
+__all__ = ["KEPT_REASON", "Decision", "ExistingJob", "find_existing", "keep", "rerun"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +36,7 @@ def find_existing(batch_id: int, validator: EntityValidator, *, store: Store | N
     What a FINISHED job of the batch created is its own work, not an entity in the way.
     """
     batch = batches.read_batch(batch_id, store=store)
-    policy = POLICIES.get(batch.batch_type)
+    policy = entry(batch.batch_type).existing
     if policy is None:
         return []
     live = [
@@ -83,14 +47,16 @@ def find_existing(batch_id: int, validator: EntityValidator, *, store: Store | N
     configs = {job.id: jobs.get_job_config(job.id, store=store).job_configuration_data for job in live}
     if not configs:
         return []
+    document = batches.configuration_data(batch.configuration_id, store=store)
+    spec = entry(batch.batch_type).spec
     messages = validator.validate_entities(
-        batch.batch_type, list(configs.values()), batches.configuration_data(batch.configuration_id, store=store)
+        batch.batch_type, [spec.from_json(data, document) for data in configs.values()]
     )
     entities = [entity for message in messages if message.code == policy.code for entity in message.entities]
     found = []
     for job in live:
         for entity in entities:
-            if _matches(policy, batch.batch_type, configs[job.id], entity):
+            if policy.matches(configs[job.id], entity):
                 found.append(ExistingJob(job.id, job.status, entity))
                 break
     return found
@@ -131,7 +97,10 @@ def rerun(
         still_there = {item.job_id for item in find_existing(batch_id, validator, store=store)}
         to_delete = [item for item in existing if item.job_id in still_there]
     if to_delete:
-        errors = POLICIES[batch.batch_type].delete([item.job_id for item in to_delete], validator, store=store)
+        policy = entry(batch.batch_type).existing
+        if policy is None:
+            raise BatchError(f"{batch.batch_type} batch {batch_id} creates nothing that may already exist")
+        errors = policy.delete([item.job_id for item in to_delete], validator, store=store)
         if errors:
             return errors
     for item in existing:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from psycopg.types.json import Jsonb
 
+from irp.batch_types import entry
 from irp.checks import require_id, require_text
+from irp.configuration.specs import AnalysisSpec, ExportSpec, GroupingSpec, JobSpec
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import IrpError, JobError
 from irp.installation import installation_id
@@ -280,8 +282,9 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
             raise JobError(f"Job {job_id} was cancelled before it was submitted; resubmit it to run it")
         data = get_job_config(job_id, store=store).job_configuration_data
         request = {"job_id": job_id, "batch_type": batch_type.value, "configuration": data}
+        spec = entry(batch_type).job_spec(data)
         expired = job.outcome_unknown and not _key_replays(job)
-        found = _look_up(job, batch_type, data, backend, store) if expired else None
+        found = _look_up(job, batch_type, spec, backend, store) if expired else None
         if found is not None:
             with store.transaction() as cursor:
                 _record_submission(cursor, job_id, batch_type, request, found)
@@ -295,7 +298,7 @@ def submit_job(job_id: int, backend: JobBackend, *, force: bool = False, store: 
                 (expired, job_id),
             )
         try:
-            result = backend.submit_job(batch_type, job_id, data, installation_id=installation_id(store=store))
+            result = backend.submit_job(batch_type, job_id, spec, installation_id=installation_id(store=store))
         except Exception as exc:
             # An outcome that was unknown stays so until an answer settles it: a failure that
             # came before the lost request's key was sent again tells nothing about it.
@@ -337,7 +340,7 @@ def _key_replays(job: Job) -> bool:
 
 
 def _look_up(
-    job: Job, batch_type: BatchType, data: Mapping[str, Any], backend: JobBackend, store: Store
+    job: Job, batch_type: BatchType, spec: JobSpec, backend: JobBackend, store: Store
 ) -> SubmissionResult | None:
     """What Moody's has of a job whose unknown attempt's key has expired, or None to send it.
 
@@ -357,7 +360,7 @@ def _look_up(
         )
         taken = frozenset(str(row["moodys_workflow_id"]) for row in cursor.fetchall())
     try:
-        return backend.find_submission(batch_type, data, since=attempted, taken=taken)
+        return backend.find_submission(batch_type, spec, since=attempted, taken=taken)
     except Exception as exc:
         raise JobError(
             f"Job {job.id}: its submission of {attempted:%Y-%m-%d %H:%M} UTC got no answer and looking it up in "
@@ -539,15 +542,18 @@ def resubmit_jobs(
     return outcomes
 
 
-def _job_data(job_ids: Sequence[int], store: Store | None) -> list[dict[str, Any]]:
-    return [get_job_config(job_id, store=store).job_configuration_data for job_id in job_ids]
+S = TypeVar("S", bound=JobSpec)
+
+
+def _job_specs(job_ids: Sequence[int], kind: type[S], store: Store | None) -> list[S]:
+    return [kind.from_json(get_job_config(job_id, store=store).job_configuration_data) for job_id in job_ids]
 
 
 def delete_analyses_for_jobs(
     job_ids: Sequence[int], validator: EntityValidator, *, store: Store | None = None
 ) -> list[str]:
     """Delete in Moody's the analyses of Analysis jobs (to re-run them); returns errors."""
-    analyses = [(data.get("Analysis Name"), data.get("Database")) for data in _job_data(job_ids, store)]
+    analyses = [(spec.analysis_name, spec.database) for spec in _job_specs(job_ids, AnalysisSpec, store)]
     invalid = [
         f"Invalid job info - missing analysis name or EDM: job {job_id}"
         for job_id, (name, edm) in zip(job_ids, analyses, strict=True)
@@ -562,7 +568,7 @@ def delete_groups_for_jobs(
     job_ids: Sequence[int], validator: EntityValidator, *, store: Store | None = None
 ) -> list[str]:
     """Delete in Moody's the groups of Grouping / Grouping Rollup jobs; returns errors."""
-    names = [data.get("Group_Name") for data in _job_data(job_ids, store)]
+    names = [spec.group_name for spec in _job_specs(job_ids, GroupingSpec, store)]
     invalid = [
         f"Invalid job info - missing group name: job {job_id}"
         for job_id, name in zip(job_ids, names, strict=True)
@@ -571,3 +577,11 @@ def delete_groups_for_jobs(
     if invalid:
         return invalid
     return validator.delete_groups([str(name) for name in names])
+
+
+def delete_rdms_for_jobs(
+    job_ids: Sequence[int], validator: EntityValidator, *, store: Store | None = None
+) -> list[str]:
+    """Delete in Moody's the RDM Export to RDM jobs write (one for the whole batch); returns errors."""
+    names = sorted({str(spec.rdm_name) for spec in _job_specs(job_ids, ExportSpec, store) if spec.rdm_name})
+    return validator.delete_rdms(names)

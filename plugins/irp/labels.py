@@ -1,35 +1,33 @@
 """The entity a job is about (its EDM, portfolio, treaty, analysis, group...): how people name it.
 
-Mapped task instances are named after it, and the dashboard shows it.
+Mapped task instances are named after it, and the dashboard shows it. Each batch type's registry
+entry says which job configuration field holds it (``irp.batch_types``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from irp.batch_types import entry
+from irp.configuration.jobs import JobField
 from irp.constants import BatchType
 
-LABEL_FIELDS: dict[BatchType, str] = {
-    BatchType.DATA_EXTRACTION: "Import File",
-    BatchType.EDM_CREATION: "Database",
-    BatchType.PORTFOLIO_CREATION: "Portfolio",
-    BatchType.MRI_IMPORT: "Portfolio",
-    BatchType.CREATE_REINSURANCE_TREATIES: "Treaty Name",
-    BatchType.EDM_DB_UPGRADE: "Database",
-    BatchType.GEOHAZ: "Portfolio",
-    BatchType.PORTFOLIO_MAPPING: "Portfolio",
-    BatchType.ANALYSIS: "Analysis Name",
-    BatchType.GROUPING: "Group_Name",
-    BatchType.GROUPING_ROLLUP: "Group_Name",
-    BatchType.EXPORT_TO_RDM: "analysis_names",
-}
+#: The job configuration field a label may be prefixed with (``with_database``).
+DATABASE_FIELD = JobField.DATABASE
 
 
-def job_label(batch_type: BatchType, job_id: int, data: dict[str, Any]) -> str:
+def label_field(batch_type: BatchType) -> str:
+    """The job configuration field holding the entity a job of ``batch_type`` is about."""
+    return entry(batch_type).label.field
+
+
+def job_label(batch_type: BatchType, job_id: int, data: Mapping[str, Any]) -> str:
     """The entity a job is about, shown as the mapped task instance's name."""
-    value = data.get(LABEL_FIELDS[batch_type])
+    label = entry(batch_type).label
+    value = data.get(label.field)
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    if batch_type is BatchType.CREATE_REINSURANCE_TREATIES and data.get("Database"):
-        value = f"{data['Database']}/{value}"
+    if label.with_database and data.get(DATABASE_FIELD):
+        value = f"{data[DATABASE_FIELD]}/{value}"
     return f"{value}" if value else f"job {job_id}"

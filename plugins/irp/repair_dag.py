@@ -18,7 +18,6 @@ from typing import Any
 from airflow.sdk import DAG, Param, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from irp.constants import BatchType
 from irp.repair_request import REPAIR_DAG_ID, RepairAction, RepairOrigin, RepairRequest, Requester, RequestField
 
 REPAIR_TASK_ID = "repair"
@@ -131,6 +130,7 @@ def clear_instructions(ti: Any, batch_id: int, job_id: int, new_job_id: int) -> 
     """Where to clear the job's task in the cycle's run: the mapped task instance's UI address."""
     from irp import batch as batches
     from irp import job as jobs
+    from irp.batch_types import entry
     from irp.dashboard import urls
     from irp.operators.batch import XCOM_SEED
     from irp.settings import Settings
@@ -142,7 +142,7 @@ def clear_instructions(ti: Any, batch_id: int, job_id: int, new_job_id: int) -> 
     chain = _chain(job_id, jobs)
     prepare = f"{batch.task_group_id}.prepare"
     seed = None
-    if batch.batch_type is BatchType.EXPORT_TO_RDM:
+    if entry(batch.batch_type).seeded:
         seed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=prepare, key=XCOM_SEED)
     if seed and int(seed.get("job_id", 0)) in chain:
         task_id, map_index = f"{batch.task_group_id}.seed", None

@@ -13,6 +13,7 @@ from irp.moodys.hook import MoodysHook
 from irp.moodys.jobs import RequestKeys, Step
 from irp.moodys.retry import RetryPolicy
 from moodys_simulator.testing import RunningSimulator
+from tests.support.specs import spec
 
 API_KEY = "sim-key-0123456789abcdef"
 USER = ("simtenant", "user@sim", "s3cr3t-passw0rd")
@@ -189,7 +190,9 @@ def run_batch(hook: MoodysHook, batch_type: BatchType, configs: list[Mapping[str
         config = dict(config)
         if batch_type is BatchType.EXPORT_TO_RDM and not config.get("is_seed_job"):
             config["database_id"] = hook.rdm_database(RDM)[0]
-        result = hook.submit_job(batch_type, first_job_id + offset, config, installation_id=INSTALLATION)
+        result = hook.submit_job(
+            batch_type, first_job_id + offset, spec(batch_type, config), installation_id=INSTALLATION
+        )
         if not batch_type.synchronous:
             statuses = poll_to_terminal(hook, batch_type, result.workflow_id)
             assert statuses[-1] is JobStatus.FINISHED, (batch_type, statuses)

@@ -35,6 +35,7 @@ from moodys.cycle import (
     run_cycle_until,
 )
 from moodys_simulator.testing import RunningSimulator
+from tests.support.specs import spec
 
 
 def edm_state(sim: RunningSimulator) -> dict[str, Any]:
@@ -152,7 +153,10 @@ def test_submit_poll_finished(hook: MoodysHook, sim: RunningSimulator, batch_typ
 
 def test_async_statuses_progress_through_the_lifecycle(hook: MoodysHook) -> None:
     result = hook.submit_job(
-        BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0], installation_id=INSTALLATION
+        BatchType.EDM_CREATION,
+        1,
+        spec(BatchType.EDM_CREATION, cycle_configs(BatchType.EDM_CREATION)[0]),
+        installation_id=INSTALLATION,
     )
     statuses = poll_to_terminal(hook, BatchType.EDM_CREATION, result.workflow_id)
     assert statuses == [
@@ -175,19 +179,29 @@ def test_every_post_carries_a_request_id_derived_from_the_job(hook: MoodysHook, 
 
 def test_resubmitting_the_same_job_replays_the_first_submission(hook: MoodysHook, sim: RunningSimulator) -> None:
     config = cycle_configs(BatchType.EDM_CREATION)[0]
-    first = hook.submit_job(BatchType.EDM_CREATION, 9, config, installation_id=INSTALLATION)
-    second = hook.submit_job(BatchType.EDM_CREATION, 9, config, installation_id=INSTALLATION)
+    first = hook.submit_job(
+        BatchType.EDM_CREATION, 9, spec(BatchType.EDM_CREATION, config), installation_id=INSTALLATION
+    )
+    second = hook.submit_job(
+        BatchType.EDM_CREATION, 9, spec(BatchType.EDM_CREATION, config), installation_id=INSTALLATION
+    )
     assert second.workflow_id == first.workflow_id
     assert len(sim.admin.state()["jobs"]) == 1
-    third = hook.submit_job(BatchType.EDM_CREATION, 10, config, installation_id=INSTALLATION)
+    third = hook.submit_job(
+        BatchType.EDM_CREATION, 10, spec(BatchType.EDM_CREATION, config), installation_id=INSTALLATION
+    )
     assert third.workflow_id != first.workflow_id
 
 
 def test_synchronous_types_are_idempotent_per_job(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.PORTFOLIO_CREATION)
     config = cycle_configs(BatchType.PORTFOLIO_CREATION)[0]
-    first = hook.submit_job(BatchType.PORTFOLIO_CREATION, 11, config, installation_id=INSTALLATION)
-    again = hook.submit_job(BatchType.PORTFOLIO_CREATION, 11, config, installation_id=INSTALLATION)
+    first = hook.submit_job(
+        BatchType.PORTFOLIO_CREATION, 11, spec(BatchType.PORTFOLIO_CREATION, config), installation_id=INSTALLATION
+    )
+    again = hook.submit_job(
+        BatchType.PORTFOLIO_CREATION, 11, spec(BatchType.PORTFOLIO_CREATION, config), installation_id=INSTALLATION
+    )
     assert again.response["portfolio_id"] == first.response["portfolio_id"]
     assert len(edm_state(sim)["portfolios"]) == 1
 
@@ -195,7 +209,7 @@ def test_synchronous_types_are_idempotent_per_job(hook: MoodysHook, sim: Running
 def test_grouping_skips_when_every_item_is_missing(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.ANALYSIS)
     config = {**cycle_configs(BatchType.GROUPING)[0], "items": ["nope_1", "nope_2"]}
-    result = hook.submit_job(BatchType.GROUPING, 1, config, installation_id=INSTALLATION)
+    result = hook.submit_job(BatchType.GROUPING, 1, spec(BatchType.GROUPING, config), installation_id=INSTALLATION)
     assert result.workflow_id == ""
     assert "All 2 items" in (result.skipped_reason or "")
     assert not [job for job in sim.admin.state()["jobs"] if job["kind"] == "grouping"]
@@ -204,7 +218,7 @@ def test_grouping_skips_when_every_item_is_missing(hook: MoodysHook, sim: Runnin
 def test_grouping_reports_skipped_and_included_items(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.GROUPING)
     config = {**cycle_configs(BatchType.GROUPING)[0], "items": [ANALYSIS, "missing_analysis"]}
-    result = hook.submit_job(BatchType.GROUPING, 1, config, installation_id=INSTALLATION)
+    result = hook.submit_job(BatchType.GROUPING, 1, spec(BatchType.GROUPING, config), installation_id=INSTALLATION)
     assert result.response["included_items"] == [ANALYSIS]
     assert result.response["skipped_items"] == ["missing_analysis"]
 
@@ -212,14 +226,19 @@ def test_grouping_reports_skipped_and_included_items(hook: MoodysHook) -> None:
 def test_export_skips_a_missing_item(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.EDM_DB_UPGRADE)
     result = hook.submit_job(
-        BatchType.EXPORT_TO_RDM, 1, cycle_configs(BatchType.EXPORT_TO_RDM)[0], installation_id=INSTALLATION
+        BatchType.EXPORT_TO_RDM,
+        1,
+        spec(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM)[0]),
+        installation_id=INSTALLATION,
     )
     assert result.skipped_reason is not None
 
 
 def test_name_marker_fails_the_job(hook: MoodysHook) -> None:
     config = {**cycle_configs(BatchType.EDM_CREATION)[0], "Database": "RM_EDM_202511___SIMFAIL__"}
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, config, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, config), installation_id=INSTALLATION
+    )
     report = None
     for _ in range(10):
         report = hook.get_job_status(BatchType.EDM_CREATION, result.workflow_id)
@@ -232,7 +251,10 @@ def test_name_marker_fails_the_job(hook: MoodysHook) -> None:
 
 def test_cancel_running_job(hook: MoodysHook) -> None:
     result = hook.submit_job(
-        BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0], installation_id=INSTALLATION
+        BatchType.EDM_CREATION,
+        1,
+        spec(BatchType.EDM_CREATION, cycle_configs(BatchType.EDM_CREATION)[0]),
+        installation_id=INSTALLATION,
     )
     for _ in range(3):
         hook.get_job_status(BatchType.EDM_CREATION, result.workflow_id)
@@ -245,7 +267,9 @@ def test_cancel_running_job(hook: MoodysHook) -> None:
 def test_cancel_legacy_workflow(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.EDM_DB_UPGRADE)
     config = cycle_configs(BatchType.EDM_DB_UPGRADE)[0]
-    result = hook.submit_job(BatchType.EDM_DB_UPGRADE, 1, config, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EDM_DB_UPGRADE, 1, spec(BatchType.EDM_DB_UPGRADE, config), installation_id=INSTALLATION
+    )
     hook.cancel_job(BatchType.EDM_DB_UPGRADE, result.workflow_id)
     assert poll_to_terminal(hook, BatchType.EDM_DB_UPGRADE, result.workflow_id) == [JobStatus.CANCELLED]
     assert hook.api.edm(EDM).data_version == "21.0.0"
@@ -253,7 +277,10 @@ def test_cancel_legacy_workflow(hook: MoodysHook) -> None:
 
 def test_async_status_poll_and_cancel(hook: MoodysHook) -> None:
     result = hook.submit_job(
-        BatchType.EDM_CREATION, 1, cycle_configs(BatchType.EDM_CREATION)[0], installation_id=INSTALLATION
+        BatchType.EDM_CREATION,
+        1,
+        spec(BatchType.EDM_CREATION, cycle_configs(BatchType.EDM_CREATION)[0]),
+        installation_id=INSTALLATION,
     )
 
     async def poll_cancel_poll() -> tuple[StatusReport, StatusReport]:
@@ -299,7 +326,7 @@ def test_names_that_headers_cannot_carry_are_hashed_into_request_ids(hook: Moody
     run_cycle_until(hook, BatchType.ANALYSIS)
     tag = "洪水 flood tag"
     config = {**cycle_configs(BatchType.ANALYSIS)[0], "Tag 1": tag}
-    result = hook.submit_job(BatchType.ANALYSIS, 3, config, installation_id=INSTALLATION)
+    result = hook.submit_job(BatchType.ANALYSIS, 3, spec(BatchType.ANALYSIS, config), installation_id=INSTALLATION)
     assert poll_to_terminal(hook, BatchType.ANALYSIS, result.workflow_id)[-1] is JobStatus.FINISHED
     assert tag in {row["tagName"] for row in sim.admin.state()["tags"]}
     assert key(3, Step.TAG, tag) in sim.admin.state()["submissions"]
@@ -334,16 +361,18 @@ def test_dlm_analysis_without_event_rate_is_refused(hook: MoodysHook) -> None:
     config = dict(cycle_configs(BatchType.ANALYSIS)[0])
     config.pop("Event Rate")
     with pytest.raises(JobError, match="needs an Event Rate"):
-        hook.submit_job(BatchType.ANALYSIS, 1, config, installation_id=INSTALLATION)
+        hook.submit_job(BatchType.ANALYSIS, 1, spec(BatchType.ANALYSIS, config), installation_id=INSTALLATION)
 
 
 def test_export_append_without_database_id_finds_the_seed_rdm(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.EXPORT_TO_RDM)
     seed, append = cycle_configs(BatchType.EXPORT_TO_RDM)
     with pytest.raises(MoodysLookupError, match="found 0"):
-        hook.submit_job(BatchType.EXPORT_TO_RDM, 1, append, installation_id=INSTALLATION)
+        hook.submit_job(BatchType.EXPORT_TO_RDM, 1, spec(BatchType.EXPORT_TO_RDM, append), installation_id=INSTALLATION)
     run_batch(hook, BatchType.EXPORT_TO_RDM, [seed], first_job_id=2)
-    result = hook.submit_job(BatchType.EXPORT_TO_RDM, 3, append, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EXPORT_TO_RDM, 3, spec(BatchType.EXPORT_TO_RDM, append), installation_id=INSTALLATION
+    )
     assert result.request["http_request_body"]["settings"]["databaseId"] == hook.rdm_database(RDM)[0]
     assert poll_to_terminal(hook, BatchType.EXPORT_TO_RDM, result.workflow_id)[-1] is JobStatus.FINISHED
     check_export(sim)
@@ -371,4 +400,9 @@ def test_elt_only_grouping_sends_no_simulation_set(hook: MoodysHook) -> None:
 def test_mri_import_without_a_data_directory_is_a_job_error(hook: MoodysHook) -> None:
     hook.data_directory = None
     with pytest.raises(JobError, match="cannot locate the import files"):
-        hook.submit_job(BatchType.MRI_IMPORT, 1, cycle_configs(BatchType.MRI_IMPORT)[0], installation_id=INSTALLATION)
+        hook.submit_job(
+            BatchType.MRI_IMPORT,
+            1,
+            spec(BatchType.MRI_IMPORT, cycle_configs(BatchType.MRI_IMPORT)[0]),
+            installation_id=INSTALLATION,
+        )

@@ -30,6 +30,7 @@ from moodys.cycle import (
     poll_to_terminal,
 )
 from moodys_simulator.testing import RunningSimulator
+from tests.support.specs import spec
 
 EDM_CONFIG = cycle_configs(BatchType.EDM_CREATION)[0]
 EDM_POST = r"^/platform/riskdata/v1/exposuresets/\d+/exposures$"
@@ -70,7 +71,9 @@ def test_unknown_job_is_a_404_with_the_server_message(hook: MoodysHook) -> None:
 
 
 def test_job_ids_are_not_interchangeable_between_platform_endpoints(hook: MoodysHook) -> None:
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+    )
     with pytest.raises(MoodysApiError) as caught:
         hook.get_job_status(BatchType.GEOHAZ, result.workflow_id)
     assert caught.value.not_found
@@ -105,7 +108,9 @@ def test_retry_after_is_honoured(sim: RunningSimulator, monkeypatch: pytest.Monk
 
 def test_5xx_on_submission_is_retried_without_a_duplicate_job(hook: MoodysHook, sim: RunningSimulator) -> None:
     sim.admin.fault(method="POST", pathRegex=EDM_POST, status=503, times=2)
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+    )
     assert result.workflow_id.isdigit()
     assert len(moodys_jobs(sim)) == 1
 
@@ -122,7 +127,9 @@ def test_persistent_5xx_raises_with_method_path_and_status(hook: MoodysHook, sim
 
 def test_commit_then_drop_then_retry_creates_exactly_one_job(hook: MoodysHook, sim: RunningSimulator) -> None:
     sim.admin.fault(method="POST", pathRegex=EDM_POST, dropConnection=True, afterCommit=True, times=1)
-    result = hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+    )
     state = sim.admin.state()
     assert [job["jobId"] for job in state["jobs"]] == [int(result.workflow_id)]
     assert state["submissions"][key(1, Step.EDM)]["replays"] == 1
@@ -135,12 +142,14 @@ def test_task_retry_after_a_lost_answer_reattaches_to_the_same_job(
 ) -> None:
     sim.admin.fault(method="POST", pathRegex=EDM_POST, dropConnection=True, afterCommit=True, times=10)
     with pytest.raises(SubmissionOutcomeUnknown) as caught:
-        hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION)
+        hook.submit_job(
+            BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+        )
     assert isinstance(caught.value.__cause__, MoodysApiError)
     assert caught.value.__cause__.status is None
     sim.admin.clear_faults()
     retried = make_hook(sim, monkeypatch).submit_job(
-        BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
     )
     assert [job["jobId"] for job in moodys_jobs(sim)] == [int(retried.workflow_id)]
 
@@ -153,7 +162,9 @@ def test_409_still_processing_is_waited_out(
     results: dict[str, str] = {}
     first = threading.Thread(
         target=lambda: results.update(
-            first=hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION).workflow_id
+            first=hook.submit_job(
+                BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+            ).workflow_id
         )
     )
     first.start()
@@ -161,7 +172,7 @@ def test_409_still_processing_is_waited_out(
     while key(1, Step.EDM) not in sim.admin.state()["submissions"]:
         pass
     results["second"] = other.submit_job(
-        BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
     ).workflow_id
     first.join()
     assert results["first"] == results["second"]
@@ -222,7 +233,7 @@ def test_secrets_never_reach_logs_or_errors(
     secrets = [API_KEY, password]
     hook = make_hook(sim, monkeypatch)
     sim.admin.fault(method="GET", pathRegex="dataservers", status=429, times=2, retryAfter=0)
-    hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION)
+    hook.submit_job(BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION)
     bearer = make_hook(
         sim, monkeypatch, login=user, password=password, extra={"resource_group_id": "rg", "tenant_name": tenant}
     )
@@ -232,7 +243,9 @@ def test_secrets_never_reach_logs_or_errors(
     sim.admin.fault(method="GET", pathRegex="exposures$", status=500, times=50, body={"message": f"echo {token}"})
     with pytest.raises(MoodysApiError) as caught:
         bearer.api.edm(EDM)
-    result = hook.submit_job(BatchType.EDM_CREATION, 2, EDM_CONFIG, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        BatchType.EDM_CREATION, 2, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+    )
     captured = capsys.readouterr()
     texts = [caplog.text, captured.out, captured.err, str(caught.value), repr(caught.value), repr(hook.client.config)]
     texts.append(json.dumps([result.request, result.response]))
@@ -247,7 +260,9 @@ def test_async_polls_ride_out_429_and_relogin(sim: RunningSimulator, monkeypatch
     hook = make_hook(
         sim, monkeypatch, login=user, password=password, extra={"resource_group_id": "rg", "tenant_name": tenant}
     )
-    workflow_id = hook.submit_job(BatchType.EDM_CREATION, 1, EDM_CONFIG, installation_id=INSTALLATION).workflow_id
+    workflow_id = hook.submit_job(
+        BatchType.EDM_CREATION, 1, spec(BatchType.EDM_CREATION, EDM_CONFIG), installation_id=INSTALLATION
+    ).workflow_id
 
     async def poll_twice() -> list[JobStatus]:
         async with hook:

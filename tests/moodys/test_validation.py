@@ -25,6 +25,7 @@ from moodys.cycle import (
     run_cycle_until,
 )
 from moodys_simulator.testing import RunningSimulator
+from tests.support.specs import spec, specs
 
 NOTHING = None  # run no batch type before validating
 
@@ -125,7 +126,7 @@ CASES = [
 def test_entity_rules(hook: MoodysHook, case: Case) -> None:
     if case.after is not None:
         run_cycle_until(hook, case.after)
-    messages = hook.validate_entities(case.batch_type, case.job_configs(), CONFIGURATION)
+    messages = hook.validate_entities(case.batch_type, specs(case.batch_type, case.job_configs(), CONFIGURATION))
     assert {message.code for message in messages} == case.expected, [str(m) for m in messages]
 
 
@@ -140,7 +141,9 @@ def test_every_moodys_batch_type_has_an_exists_and_a_missing_case() -> None:
 def test_export_rdm_exists(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.EXPORT_TO_RDM)
     run_batch(hook, BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM)[:1], first_job_id=1)
-    messages = hook.validate_entities(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM), CONFIGURATION)
+    messages = hook.validate_entities(
+        BatchType.EXPORT_TO_RDM, specs(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM), CONFIGURATION)
+    )
     (message,) = messages
     assert message.code == "ENT-RDM-001"
     assert message.entities[0].startswith("RM_RDM_202511_QEM_USAP_")
@@ -149,7 +152,8 @@ def test_export_rdm_exists(hook: MoodysHook) -> None:
 def test_messages_list_the_offending_entities(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.MRI_IMPORT)
     (message,) = hook.validate_entities(
-        BatchType.PORTFOLIO_CREATION, cycle_configs(BatchType.PORTFOLIO_CREATION), CONFIGURATION
+        BatchType.PORTFOLIO_CREATION,
+        specs(BatchType.PORTFOLIO_CREATION, cycle_configs(BatchType.PORTFOLIO_CREATION), CONFIGURATION),
     )
     assert message.blocking
     assert str(message) == f"ENT-PORT-001: Portfolios already exist:\n  - {EDM}/{PORTFOLIO}"
@@ -161,7 +165,10 @@ def test_portfolio_creation_checks_only_pending_portfolios(hook: MoodysHook) -> 
     sub = {**cycle_configs(BatchType.PORTFOLIO_CREATION)[0], "Portfolio": SUB_PORTFOLIO}
     run_batch(hook, BatchType.PORTFOLIO_CREATION, [sub], first_job_id=1)
     assert (
-        hook.validate_entities(BatchType.PORTFOLIO_CREATION, cycle_configs(BatchType.PORTFOLIO_CREATION), CONFIGURATION)
+        hook.validate_entities(
+            BatchType.PORTFOLIO_CREATION,
+            specs(BatchType.PORTFOLIO_CREATION, cycle_configs(BatchType.PORTFOLIO_CREATION), CONFIGURATION),
+        )
         == []
     )
 
@@ -171,7 +178,9 @@ def test_portfolio_mapping_sub_portfolios_must_not_exist(hook: MoodysHook) -> No
     run_cycle_until(hook, BatchType.CREATE_REINSURANCE_TREATIES)
     sub = {**cycle_configs(BatchType.PORTFOLIO_CREATION)[0], "Portfolio": SUB_PORTFOLIO}
     run_batch(hook, BatchType.PORTFOLIO_CREATION, [sub], first_job_id=1)
-    (message,) = hook.validate_entities(BatchType.PORTFOLIO_MAPPING, MAPPING_CONFIG, CONFIGURATION)
+    (message,) = hook.validate_entities(
+        BatchType.PORTFOLIO_MAPPING, specs(BatchType.PORTFOLIO_MAPPING, MAPPING_CONFIG, CONFIGURATION)
+    )
     assert (message.code, message.entities) == ("ENT-PORT-001", (f"{EDM}/{SUB_PORTFOLIO}",))
 
 
@@ -181,7 +190,9 @@ def test_unresolvable_data_directory_fails_the_file_check(
     """BUG-33: no directory to look in is an error, not a silent pass."""
     run_cycle_until(hook, BatchType.MRI_IMPORT)
     hook.data_directory = None
-    messages = hook.validate_entities(BatchType.MRI_IMPORT, cycle_configs(BatchType.MRI_IMPORT), CONFIGURATION)
+    messages = hook.validate_entities(
+        BatchType.MRI_IMPORT, specs(BatchType.MRI_IMPORT, cycle_configs(BatchType.MRI_IMPORT), CONFIGURATION)
+    )
     assert {message.code for message in messages} == {"ENT-FILE-001"}
 
 
@@ -192,21 +203,29 @@ def test_an_outage_raises_never_a_message(hook: MoodysHook, sim: RunningSimulato
     run_cycle_until(hook, BatchType.PORTFOLIO_CREATION)
     sim.admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/exposures$", status=status, times=100, retryAfter=0)
     with pytest.raises(MoodysUnavailableError, match=f"HTTP {status}"):
-        hook.validate_entities(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE), CONFIGURATION)
+        hook.validate_entities(
+            BatchType.EDM_DB_UPGRADE,
+            specs(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE), CONFIGURATION),
+        )
 
 
 def test_a_reference_data_outage_raises_never_a_message(hook: MoodysHook, sim: RunningSimulator) -> None:
     run_cycle_until(hook, BatchType.ANALYSIS)
     sim.admin.fault(method="GET", pathRegex="modelprofiles", status=429, times=100, retryAfter=0)
     with pytest.raises(MoodysUnavailableError, match="HTTP 429"):
-        hook.validate_entities(BatchType.ANALYSIS, cycle_configs(BatchType.ANALYSIS), CONFIGURATION)
+        hook.validate_entities(
+            BatchType.ANALYSIS, specs(BatchType.ANALYSIS, cycle_configs(BatchType.ANALYSIS), CONFIGURATION)
+        )
 
 
 def test_an_api_refusal_is_still_a_message(hook: MoodysHook, sim: RunningSimulator) -> None:
     """An answer that retrying cannot change (here 403) stays a validation message, never 'missing'."""
     run_cycle_until(hook, BatchType.PORTFOLIO_CREATION)
     sim.admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/exposures$", status=403, times=100)
-    messages = hook.validate_entities(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE), CONFIGURATION)
+    messages = hook.validate_entities(
+        BatchType.EDM_DB_UPGRADE,
+        specs(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE), CONFIGURATION),
+    )
     assert [message.code for message in messages] == ["ENT-API-001"]
     assert "HTTP 403" in messages[0].description
 
@@ -215,7 +234,7 @@ def test_a_same_named_analysis_is_not_an_existing_group(hook: MoodysHook) -> Non
     """BUG-39: group existence filters on engineType = "Group"."""
     run_cycle_until(hook, BatchType.GROUPING)
     config = {**cycle_configs(BatchType.GROUPING)[0], "Group_Name": ANALYSIS}
-    messages = hook.validate_entities(BatchType.GROUPING, [config], CONFIGURATION)
+    messages = hook.validate_entities(BatchType.GROUPING, specs(BatchType.GROUPING, [config], CONFIGURATION))
     assert messages == []
 
 
@@ -230,10 +249,10 @@ def entity_config(batch_type: BatchType) -> dict[str, Any]:
 @pytest.mark.parametrize("batch_type", ENTITY_TYPES, ids=lambda batch_type: batch_type.slug)
 def test_entity_exists_after_the_cycle_and_not_before(hook: MoodysHook, batch_type: BatchType) -> None:
     config = entity_config(batch_type)
-    assert hook.entity_exists(batch_type, config, CONFIGURATION) is False
+    assert hook.entity_exists(batch_type, spec(batch_type, config, CONFIGURATION)) is False
     if batch_type is BatchType.PORTFOLIO_MAPPING:
         run_cycle_until(hook, BatchType.GEOHAZ)
-        assert hook.entity_exists(batch_type, config, CONFIGURATION) is False
+        assert hook.entity_exists(batch_type, spec(batch_type, config, CONFIGURATION)) is False
         sub = {**cycle_configs(BatchType.PORTFOLIO_CREATION)[0], "Portfolio": SUB_PORTFOLIO}
         run_batch(hook, BatchType.PORTFOLIO_CREATION, [sub], first_job_id=1)
     elif batch_type is BatchType.EXPORT_TO_RDM:
@@ -241,20 +260,27 @@ def test_entity_exists_after_the_cycle_and_not_before(hook: MoodysHook, batch_ty
         run_batch(hook, batch_type, cycle_configs(batch_type), first_job_id=1)
     else:
         run_cycle_until(hook, next_type(batch_type) or BatchType.EXPORT_TO_RDM)
-    assert hook.entity_exists(batch_type, config, CONFIGURATION) is True
+    assert hook.entity_exists(batch_type, spec(batch_type, config, CONFIGURATION)) is True
 
 
 def test_entity_exists_raises_on_an_outage(hook: MoodysHook, sim: RunningSimulator) -> None:
     """BUG-11: an outage must not look like a missing entity."""
     sim.admin.fault(method="GET", pathRegex="exposures$", status=500, times=100)
     with pytest.raises(MoodysUnavailableError):
-        hook.entity_exists(BatchType.EDM_CREATION, cycle_configs(BatchType.EDM_CREATION)[0], CONFIGURATION)
+        hook.entity_exists(
+            BatchType.EDM_CREATION,
+            spec(BatchType.EDM_CREATION, cycle_configs(BatchType.EDM_CREATION)[0], CONFIGURATION),
+        )
 
 
 def test_upgrade_entity_requires_the_target_version(hook: MoodysHook) -> None:
     run_cycle_until(hook, BatchType.EDM_DB_UPGRADE)
     assert (
-        hook.entity_exists(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE)[0], CONFIGURATION) is False
+        hook.entity_exists(
+            BatchType.EDM_DB_UPGRADE,
+            spec(BatchType.EDM_DB_UPGRADE, cycle_configs(BatchType.EDM_DB_UPGRADE)[0], CONFIGURATION),
+        )
+        is False
     )
 
 
@@ -303,8 +329,15 @@ def test_simulated_portfolio_mapping_creates_checked_sub_portfolios(hook: Moodys
         EDM, PORTFOLIO, [{"name": SUB_PORTFOLIO, "accountFilter": 'accountNumber = "A-1"'}]
     )
     assert mapped["portfolios"][0]["accounts"] == 1
-    assert hook.entity_exists(BatchType.PORTFOLIO_MAPPING, MAPPING_CONFIG[0], CONFIGURATION) is True
-    (message,) = hook.validate_entities(BatchType.PORTFOLIO_MAPPING, MAPPING_CONFIG, CONFIGURATION)
+    assert (
+        hook.entity_exists(
+            BatchType.PORTFOLIO_MAPPING, spec(BatchType.PORTFOLIO_MAPPING, MAPPING_CONFIG[0], CONFIGURATION)
+        )
+        is True
+    )
+    (message,) = hook.validate_entities(
+        BatchType.PORTFOLIO_MAPPING, specs(BatchType.PORTFOLIO_MAPPING, MAPPING_CONFIG, CONFIGURATION)
+    )
     assert message.code == "ENT-PORT-001"
 
 
@@ -316,9 +349,19 @@ def test_delete_rdms_waits_for_data_bridge(hook: MoodysHook, sim: RunningSimulat
         "RM_RDM_ABSENT: expected 1 RDM database named 'RM_RDM_ABSENT*', found 0"
     ]
     assert [db for db in sim.admin.state()["databases"] if db["type"] == "RDM"] == []
-    assert hook.validate_entities(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM), CONFIGURATION) == []
     assert (
-        hook.entity_exists(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM)[0], CONFIGURATION) is False
+        hook.validate_entities(
+            BatchType.EXPORT_TO_RDM,
+            specs(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM), CONFIGURATION),
+        )
+        == []
+    )
+    assert (
+        hook.entity_exists(
+            BatchType.EXPORT_TO_RDM,
+            spec(BatchType.EXPORT_TO_RDM, cycle_configs(BatchType.EXPORT_TO_RDM)[0], CONFIGURATION),
+        )
+        is False
     )
 
 

@@ -11,6 +11,7 @@ from irp.constants import BatchType
 from irp.moodys.validation import sub_portfolio_pairs
 from irp.runners.sql_templates import run_template
 from tests.conftest import ROOT
+from tests.support.specs import spec
 from tools import make_sample_workbook
 
 TEMPLATES = ROOT / "include" / "sql" / "portfolio_mapping" / "quarterly"
@@ -39,7 +40,7 @@ def test_mapping_sql_creates_the_sub_portfolios_of_each_copy(source_conn: str, t
     assert len(jobs) == 12
     created: list[str] = []
     for job in jobs:
-        expected = {name for _, name in sub_portfolio_pairs([job], document)}
+        expected = {name for _, name in sub_portfolio_pairs([spec(BatchType.PORTFOLIO_MAPPING, job, document)])}
         if not (TEMPLATES / f"{job['Import File']}.sql").is_file():
             assert expected == set()  # GCHU_Inland: no sub-portfolios, no script
             continue

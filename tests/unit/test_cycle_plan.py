@@ -9,7 +9,6 @@ from irp.assets import cycle_asset
 from irp.constants import BatchType
 from irp.cycle_dag import plan_cycle, render_cycle
 from irp.cycles import ENTITIES_MAY_EXIST, BatchTypeSettings, CycleDeclaration
-from irp.existing import POLICIES
 from irp.settings import Settings
 
 DECLARATION = CycleDeclaration(
@@ -25,7 +24,8 @@ def test_the_plan_holds_one_batch_per_batch_type_in_order_with_its_settings():
     assert by_type[BatchType.ANALYSIS].poll_interval == 60
     assert by_type[BatchType.ANALYSIS].settings.defer_after == timedelta(0)
     assert by_type[BatchType.GEOHAZ].poll_interval == 5  # the [irp] default
-    assert {bt for bt, batch in by_type.items() if batch.may_exist} == ENTITIES_MAY_EXIST == set(POLICIES)
+    may_exist = {BatchType.ANALYSIS, BatchType.GROUPING, BatchType.GROUPING_ROLLUP, BatchType.EXPORT_TO_RDM}
+    assert {bt for bt, batch in by_type.items() if batch.may_exist} == ENTITIES_MAY_EXIST == may_exist
     assert [bt for bt, batch in by_type.items() if batch.seed] == [BatchType.EXPORT_TO_RDM]
     # The EDMs' asset is published once the batch type after EDM Creation may start.
     assert by_type[BatchType.PORTFOLIO_CREATION].previous_asset == cycle_asset("2026-Q1", BatchType.EDM_CREATION)

@@ -16,6 +16,7 @@ from irp.operators.batch import PrepareBatchOperator
 from irp.records import BatchStep
 from tests.moodys.cycle import EDM, INSTALLATION, METADATA, poll_to_terminal
 from tests.store.conftest import insert_configuration
+from tests.support.specs import spec
 from tests.unit.conftest import TaskInstance
 
 EDM_CREATION = BatchType.EDM_CREATION
@@ -46,7 +47,9 @@ def test_prepare_activates_the_batch_for_this_run_and_lists_its_live_jobs(airflo
 
 
 def test_prepare_refuses_a_batch_moodys_says_cannot_run_and_tells_teams(airflow_store, hook, sim, teams):
-    result = hook.submit_job(EDM_CREATION, 1, {"Metadata": METADATA, "Database": EDM}, installation_id=INSTALLATION)
+    result = hook.submit_job(
+        EDM_CREATION, 1, spec(EDM_CREATION, {"Metadata": METADATA, "Database": EDM}), installation_id=INSTALLATION
+    )
     poll_to_terminal(hook, EDM_CREATION, str(result.workflow_id))  # the EDM now exists in Moody's
     batch_id = edm_batch(airflow_store, EDM)
     with pytest.raises(AirflowFailException, match="ENT-EDM-001"):

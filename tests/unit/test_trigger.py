@@ -13,6 +13,7 @@ import pytest
 from irp.constants import BatchType, JobStatus
 from irp.triggers.job import FIRST_POLL_SECONDS, MoodysJobTrigger, TriggerOutcome, poll_delays
 from tests.moodys.cycle import EDM, INSTALLATION, METADATA
+from tests.support.specs import spec
 
 EDM_CREATION = BatchType.EDM_CREATION
 
@@ -20,7 +21,7 @@ EDM_CREATION = BatchType.EDM_CREATION
 def moodys_job(hook: Any, name: str = EDM, job_id: int = 1) -> str:
     """A Moody's EDM job, submitted straight through the hook; its workflow id."""
     data = {"Metadata": METADATA, "Database": name}
-    result = hook.submit_job(EDM_CREATION, job_id, data, installation_id=INSTALLATION)
+    result = hook.submit_job(EDM_CREATION, job_id, spec(EDM_CREATION, data), installation_id=INSTALLATION)
     return str(result.workflow_id)
 
 

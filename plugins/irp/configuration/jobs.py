@@ -11,15 +11,16 @@ set, §6.11), and Export to RDM skips empty groups, which are never created (§6
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from irp.configuration.schema import (
     ANALYSIS_TREATY_COLUMNS,
     GROUP_ITEMS_KEY,
     YES,
     AnalysisColumn,
+    DatabasesColumn,
     GroupingsColumn,
     MetadataKey,
     PortfoliosColumn,
@@ -87,7 +88,7 @@ def _import_files(metadata: Mapping[str, Any], row: Mapping[str, Any]) -> dict[s
     }
 
 
-def _data_extraction(document: Document) -> list[JobConfiguration]:
+def data_extraction_jobs(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     return [
         {
@@ -105,18 +106,34 @@ def _per_row(rows: list[dict[str, Any]], metadata: dict[str, Any]) -> list[JobCo
     return [{JobField.METADATA: dict(metadata), **row} for row in rows]
 
 
-def _edm_creation(document: Document) -> list[JobConfiguration]:
+def edm_creation_jobs(document: Document) -> list[JobConfiguration]:
     return _per_row(_rows(document, SheetName.DATABASES), _metadata(document))
 
 
-def _per_base_portfolio(document: Document) -> list[JobConfiguration]:
+def per_base_portfolio_jobs(document: Document) -> list[JobConfiguration]:
     return _per_row(base_portfolios(document), _metadata(document))
 
 
-def _mri_import(document: Document) -> list[JobConfiguration]:
+def mri_import_jobs(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     return [
         {JobField.METADATA: dict(metadata), **row, **_import_files(metadata, row)} for row in base_portfolios(document)
+    ]
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def sub_portfolios(document: Document, database: Any, import_file: Any) -> list[str]:
+    """The sub-portfolios Portfolio Mapping creates from a base portfolio: the other ``Portfolios``
+    rows (``Base Portfolio?`` not ``Y``) of the same database and import file, in sheet order."""
+    key = (_text(database), _text(import_file))
+    return [
+        _text(row.get(PortfoliosColumn.PORTFOLIO))
+        for row in _rows(document, SheetName.PORTFOLIOS)
+        if _text(row.get(PortfoliosColumn.BASE_PORTFOLIO)).upper() != YES
+        and (_text(row.get(PortfoliosColumn.DATABASE)), _text(row.get(PortfoliosColumn.IMPORT_FILE))) == key
     ]
 
 
@@ -131,7 +148,7 @@ def treaty_edm_pairs(document: Document) -> list[tuple[str, str]]:
     return sorted((treaty, database) for treaty, database in pairs if treaty in treaty_names)
 
 
-def _create_reinsurance_treaties(document: Document) -> list[JobConfiguration]:
+def create_reinsurance_treaties_jobs(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     treaties: dict[str, dict[str, Any]] = {}
     for row in _rows(document, SheetName.REINSURANCE_TREATIES):
@@ -163,7 +180,7 @@ def _not_blank(metadata: Mapping[str, Any], key: MetadataKey, batch_type: BatchT
         )
 
 
-def _edm_db_upgrade(document: Document) -> list[JobConfiguration]:
+def edm_db_upgrade_jobs(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     _not_blank(metadata, MetadataKey.EDM_DATA_VERSION, BatchType.EDM_DB_UPGRADE)
     target = (
@@ -175,7 +192,7 @@ def _edm_db_upgrade(document: Document) -> list[JobConfiguration]:
     ]
 
 
-def _geohaz(document: Document) -> list[JobConfiguration]:
+def geohaz_jobs(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     _not_blank(metadata, MetadataKey.GEOCODE_VERSION, BatchType.GEOHAZ)
     version = metadata.get(MetadataKey.GEOCODE_VERSION, DEFAULT_GEOCODE_VERSION)
@@ -185,7 +202,7 @@ def _geohaz(document: Document) -> list[JobConfiguration]:
     ]
 
 
-def _analysis(document: Document) -> list[JobConfiguration]:
+def analysis_jobs(document: Document) -> list[JobConfiguration]:
     return _per_row(_rows(document, SheetName.ANALYSIS_TABLE), _metadata(document))
 
 
@@ -237,11 +254,11 @@ def _grouping_jobs(document: Document, rollup: bool) -> list[JobConfiguration]:
     ]
 
 
-def _grouping(document: Document) -> list[JobConfiguration]:
+def grouping_jobs(document: Document) -> list[JobConfiguration]:
     return _grouping_jobs(document, rollup=False)
 
 
-def _grouping_rollup(document: Document) -> list[JobConfiguration]:
+def grouping_rollup_jobs(document: Document) -> list[JobConfiguration]:
     return _grouping_jobs(document, rollup=True)
 
 
@@ -260,7 +277,7 @@ def export_items(document: Document) -> list[str]:
     return analyses + groups
 
 
-def _export_to_rdm(document: Document) -> list[JobConfiguration]:
+def export_to_rdm_jobs(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
     _not_blank(metadata, MetadataKey.EXPORT_RDM_NAME, BatchType.EXPORT_TO_RDM)
     group_names = set(classify_groups(document).group_names)
@@ -279,22 +296,6 @@ def _export_to_rdm(document: Document) -> list[JobConfiguration]:
     ]
 
 
-_GENERATORS: dict[BatchType, Callable[[Document], list[JobConfiguration]]] = {
-    BatchType.DATA_EXTRACTION: _data_extraction,
-    BatchType.EDM_CREATION: _edm_creation,
-    BatchType.PORTFOLIO_CREATION: _per_base_portfolio,
-    BatchType.MRI_IMPORT: _mri_import,
-    BatchType.CREATE_REINSURANCE_TREATIES: _create_reinsurance_treaties,
-    BatchType.EDM_DB_UPGRADE: _edm_db_upgrade,
-    BatchType.GEOHAZ: _geohaz,
-    BatchType.PORTFOLIO_MAPPING: _per_base_portfolio,
-    BatchType.ANALYSIS: _analysis,
-    BatchType.GROUPING: _grouping,
-    BatchType.GROUPING_ROLLUP: _grouping_rollup,
-    BatchType.EXPORT_TO_RDM: _export_to_rdm,
-}
-
-
 def _batch_type(batch_type: BatchType | str) -> BatchType:
     try:
         return BatchType.parse(batch_type)
@@ -304,65 +305,120 @@ def _batch_type(batch_type: BatchType | str) -> BatchType:
 
 def generate_job_configurations(configuration: Document, batch_type: BatchType | str) -> list[JobConfiguration]:
     """The job configurations of ``batch_type`` for a parsed (stored) configuration document."""
-    return _GENERATORS[_batch_type(batch_type)](configuration)
+    from irp.batch_types import entry
+
+    return list(entry(_batch_type(batch_type)).generate(configuration))
 
 
-def _count_base_portfolios(document: Document) -> int:
+def count_base_portfolios(document: Document) -> int:
     return len(base_portfolios(document))
 
 
-def _count_databases(document: Document) -> int:
+def count_databases(document: Document) -> int:
     return len(_rows(document, SheetName.DATABASES))
 
 
-#: How many jobs each generator returns, without building them: one job per base portfolio,
-#: database, (treaty, EDM) pair, analysis, group or exported item. Counting a 10,000-analysis
-#: workbook by generating its jobs took longer than validating it.
-_COUNTERS: dict[BatchType, Callable[[Document], int]] = {
-    BatchType.DATA_EXTRACTION: _count_base_portfolios,
-    BatchType.EDM_CREATION: _count_databases,
-    BatchType.PORTFOLIO_CREATION: _count_base_portfolios,
-    BatchType.MRI_IMPORT: _count_base_portfolios,
-    BatchType.CREATE_REINSURANCE_TREATIES: lambda document: len(treaty_edm_pairs(document)),
-    BatchType.EDM_DB_UPGRADE: _count_databases,
-    BatchType.GEOHAZ: _count_base_portfolios,
-    BatchType.PORTFOLIO_MAPPING: _count_base_portfolios,
-    BatchType.ANALYSIS: lambda document: len(_rows(document, SheetName.ANALYSIS_TABLE)),
-    BatchType.GROUPING: lambda document: len(classify_groups(document).analysis_only),
-    BatchType.GROUPING_ROLLUP: lambda document: len(classify_groups(document).rollups),
-    BatchType.EXPORT_TO_RDM: lambda document: len(export_items(document)),
-}
+def count_treaty_jobs(document: Document) -> int:
+    return len(treaty_edm_pairs(document))
+
+
+def count_analyses(document: Document) -> int:
+    return len(_rows(document, SheetName.ANALYSIS_TABLE))
+
+
+def count_analysis_groups(document: Document) -> int:
+    return len(classify_groups(document).analysis_only)
+
+
+def count_rollups(document: Document) -> int:
+    return len(classify_groups(document).rollups)
+
+
+def count_export_items(document: Document) -> int:
+    return len(export_items(document))
 
 
 def job_counts(configuration: Document) -> dict[BatchType, int]:
     """Number of jobs of each batch type the cycle creates (§4.3), in dependency order; the
-    same as ``len(generate_job_configurations(...))`` for each (tests compare them)."""
-    return {batch_type: _COUNTERS[batch_type](configuration) for batch_type in required_batch_types(configuration)}
+    same as ``len(generate_job_configurations(...))`` for each (tests compare them). Counting a
+    10,000-analysis workbook by generating its jobs took longer than validating it."""
+    from irp.batch_types import entry
+
+    return {batch_type: entry(batch_type).count(configuration) for batch_type in required_batch_types(configuration)}
+
+
+# -- which batch types a cycle creates (§4.3) --------------------------------------------------------
+def has_base_portfolios(document: Document) -> bool:
+    return bool(base_portfolios(document))
+
+
+def has_databases(document: Document) -> bool:
+    return bool(_rows(document, SheetName.DATABASES))
+
+
+def has_analyses(document: Document) -> bool:
+    """Create Reinsurance Treaties is kept whenever there are analyses, even with no treaty job,
+    as in the reference: the Analysis stage waits for it."""
+    return bool(_rows(document, SheetName.ANALYSIS_TABLE))
+
+
+def upgrades_edms(document: Document) -> bool:
+    """A blank ``EDM Data Version`` skips EDM DB Upgrade."""
+    return has_databases(document) and bool(_metadata(document).get(MetadataKey.EDM_DATA_VERSION))
+
+
+def geocodes(document: Document) -> bool:
+    """A blank ``Geocode Version`` skips GeoHaz."""
+    return has_base_portfolios(document) and bool(_metadata(document).get(MetadataKey.GEOCODE_VERSION))
+
+
+def has_analysis_groups(document: Document) -> bool:
+    return bool(classify_groups(document).analysis_only)
+
+
+def has_rollups(document: Document) -> bool:
+    return bool(classify_groups(document).rollups)
+
+
+def exports_rdm(document: Document) -> bool:
+    """A blank ``Export RDM Name`` skips Export to RDM."""
+    return bool(_metadata(document).get(MetadataKey.EXPORT_RDM_NAME)) and has_analyses(document)
 
 
 def required_batch_types(configuration: Document) -> list[BatchType]:
-    """The batch types a cycle creates for this configuration, in dependency order (§4.3).
+    """The batch types a cycle creates for this configuration, in dependency order (§4.3)."""
+    from irp.batch_types import entry
 
-    Create Reinsurance Treaties is kept whenever there are analyses, even with no treaty job,
-    as in the reference: the Analysis stage waits for it.
-    """
-    metadata = _metadata(configuration)
-    has_base = bool(base_portfolios(configuration))
-    has_databases = bool(_rows(configuration, SheetName.DATABASES))
-    has_analyses = bool(_rows(configuration, SheetName.ANALYSIS_TABLE))
-    groups = classify_groups(configuration)
-    needed = {
-        BatchType.DATA_EXTRACTION: has_base,
-        BatchType.EDM_CREATION: has_databases,
-        BatchType.PORTFOLIO_CREATION: has_base,
-        BatchType.MRI_IMPORT: has_base,
-        BatchType.CREATE_REINSURANCE_TREATIES: has_analyses,
-        BatchType.EDM_DB_UPGRADE: has_databases and bool(metadata.get(MetadataKey.EDM_DATA_VERSION)),
-        BatchType.GEOHAZ: has_base and bool(metadata.get(MetadataKey.GEOCODE_VERSION)),
-        BatchType.PORTFOLIO_MAPPING: has_base,
-        BatchType.ANALYSIS: has_analyses,
-        BatchType.GROUPING: bool(groups.analysis_only),
-        BatchType.GROUPING_ROLLUP: bool(groups.rollups),
-        BatchType.EXPORT_TO_RDM: bool(metadata.get(MetadataKey.EXPORT_RDM_NAME)) and has_analyses,
-    }
-    return [batch_type for batch_type in BatchType if needed[batch_type]]
+    return [batch_type for batch_type in BatchType if entry(batch_type).required(configuration)]
+
+
+# -- what the registry's entries name --------------------------------------------------------------
+class RowSource(NamedTuple):
+    """Where a batch type's jobs come from: one row of ``sheet``, identified by ``key``; ``also``
+    names the job fields that tell apart the jobs one row generates (a treaty: one job per EDM)."""
+
+    sheet: SheetName
+    key: str
+    also: tuple[str, ...] = ()
+
+
+PORTFOLIO_ROW = RowSource(SheetName.PORTFOLIOS, PortfoliosColumn.PORTFOLIO)
+DATABASE_ROW = RowSource(SheetName.DATABASES, DatabasesColumn.DATABASE)
+TREATY_ROW = RowSource(SheetName.REINSURANCE_TREATIES, TreatyColumn.TREATY_NAME, (JobField.DATABASE,))
+ANALYSIS_ROW = RowSource(SheetName.ANALYSIS_TABLE, AnalysisColumn.ANALYSIS_NAME)
+GROUP_ROW = RowSource(SheetName.GROUPINGS, GroupingsColumn.GROUP_NAME)
+#: Export to RDM jobs have no row: what a person may change.
+EXPORT_CHANGEABLE = frozenset({JobField.DATABASE_ID, JobField.SERVER_NAME})
+
+
+def analysis_entity(config: Mapping[str, Any]) -> str:
+    """The analysis a job creates, as entity validation names it (``EDM/analysis``)."""
+    return f"{config.get(JobField.DATABASE)}/{config.get(AnalysisColumn.ANALYSIS_NAME)}"
+
+
+def group_entity(config: Mapping[str, Any]) -> str:
+    return str(config.get(GroupingsColumn.GROUP_NAME))
+
+
+def rdm_entity(config: Mapping[str, Any]) -> str:
+    return str(config.get(JobField.RDM_NAME))

@@ -16,22 +16,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import zip_longest
-from typing import Any, NamedTuple
+from typing import Any
 
+from irp.batch_types import entry
 from irp.configuration import schema
 from irp.configuration.document import json_value
 from irp.configuration.issues import Rule, ValidationIssue
-from irp.configuration.jobs import JobField, generate_job_configurations
+from irp.configuration.jobs import JobField, RowSource, generate_job_configurations
 from irp.configuration.reader import SheetGrid, WorkbookContent
 from irp.configuration.schema import (
     GROUP_ITEM_PREFIX,
     GROUP_ITEMS_KEY,
     CellKind,
-    DatabasesColumn,
     GroupingsColumn,
-    PortfoliosColumn,
     SheetName,
-    TreatyColumn,
 )
 from irp.configuration.validation import validate_sheets
 from irp.constants import BatchType
@@ -43,34 +41,6 @@ WHOLE = ""
 PARAMETERS_RULE = "parameters"
 _SOURCE = "job parameters"
 
-
-class RowSource(NamedTuple):
-    """Where a batch type's jobs come from: one row of ``sheet``, identified by ``key``."""
-
-    sheet: SheetName
-    key: str
-
-
-_PORTFOLIO_ROW = RowSource(SheetName.PORTFOLIOS, PortfoliosColumn.PORTFOLIO)
-_DATABASE_ROW = RowSource(SheetName.DATABASES, DatabasesColumn.DATABASE)
-_GROUP_ROW = RowSource(SheetName.GROUPINGS, GroupingsColumn.GROUP_NAME)
-
-ROW_SOURCES: dict[BatchType, RowSource] = {
-    BatchType.DATA_EXTRACTION: _PORTFOLIO_ROW,
-    BatchType.EDM_CREATION: _DATABASE_ROW,
-    BatchType.PORTFOLIO_CREATION: _PORTFOLIO_ROW,
-    BatchType.MRI_IMPORT: _PORTFOLIO_ROW,
-    BatchType.CREATE_REINSURANCE_TREATIES: RowSource(SheetName.REINSURANCE_TREATIES, TreatyColumn.TREATY_NAME),
-    BatchType.EDM_DB_UPGRADE: _DATABASE_ROW,
-    BatchType.GEOHAZ: _PORTFOLIO_ROW,
-    BatchType.PORTFOLIO_MAPPING: _PORTFOLIO_ROW,
-    BatchType.ANALYSIS: RowSource(SheetName.ANALYSIS_TABLE, "Analysis Name"),
-    BatchType.GROUPING: _GROUP_ROW,
-    BatchType.GROUPING_ROLLUP: _GROUP_ROW,
-}
-
-#: Export to RDM jobs have no row: what a person may change, and what is derived from the workbook.
-EXPORT_CHANGEABLE = frozenset({JobField.DATABASE_ID, JobField.SERVER_NAME})
 
 _TABLE_SPECS = {spec.sheet: spec for spec in (*schema.TABLES, schema.GROUPINGS)}
 _DATE_COLUMNS = {
@@ -127,10 +97,11 @@ def override_job_configuration(
         updated[JobField.METADATA] = current[JobField.METADATA]
     # These findings are reported together with the workbook rules' findings about the other fields.
     try:
-        if batch_type is BatchType.EXPORT_TO_RDM:
-            result = _export_override(current, updated)
+        registered = entry(batch_type)
+        if registered.row_source is None:
+            result = _derived_override(registered.changeable, current, updated)
         else:
-            result = _row_override(document, batch_type, current, updated, original or current)
+            result = _row_override(document, batch_type, registered.row_source, current, updated, original or current)
     except InvalidParametersError as exc:
         raise InvalidParametersError([*errors, *exc.errors]) from None
     if errors:
@@ -138,9 +109,11 @@ def override_job_configuration(
     return result
 
 
-def _export_override(current: Mapping[str, Any], updated: dict[str, Any]) -> dict[str, Any]:
+def _derived_override(
+    changeable: frozenset[str], current: Mapping[str, Any], updated: dict[str, Any]
+) -> dict[str, Any]:
     """Export to RDM jobs are derived from Metadata and the analysis/group names; only where the
-    RDM lives may change."""
+    RDM lives (``changeable``) may change."""
     errors = [
         FieldError(
             field,
@@ -149,7 +122,7 @@ def _export_override(current: Mapping[str, Any], updated: dict[str, Any]) -> dic
             PARAMETERS_RULE,
         )
         for field, value in updated.items()
-        if field not in EXPORT_CHANGEABLE and value != current.get(field)
+        if field not in changeable and value != current.get(field)
     ]
     database_id = updated.get(JobField.DATABASE_ID)
     if database_id is not None and (
@@ -167,11 +140,11 @@ def _export_override(current: Mapping[str, Any], updated: dict[str, Any]) -> dic
 def _row_override(
     document: Mapping[str, Any],
     batch_type: BatchType,
+    source: RowSource,
     current: Mapping[str, Any],
     updated: dict[str, Any],
     original: Mapping[str, Any],
 ) -> dict[str, Any]:
-    source = ROW_SOURCES[batch_type]
     changed = copy.deepcopy(dict(document))
     rows: list[dict[str, Any]] = changed[source.sheet.value]
     index = next((i for i, row in enumerate(rows) if row.get(source.key) == original.get(source.key)), None)
@@ -217,7 +190,7 @@ def _matching_job(
     for candidate in generate_job_configurations(document, batch_type):
         if candidate.get(source.key) != updated.get(source.key):
             continue
-        if batch_type is BatchType.CREATE_REINSURANCE_TREATIES and candidate.get("Database") != current.get("Database"):
+        if any(candidate.get(field) != current.get(field) for field in source.also):
             continue
         return candidate
     raise InvalidParametersError(
@@ -253,7 +226,7 @@ def _field_error(issue: ValidationIssue, source: RowSource, excel_row: int) -> F
 def display_order(batch_type: BatchType, configuration: Mapping[str, Any]) -> dict[str, Any]:
     """A job configuration as people read it (Postgres does not keep key order): the row's columns
     in the workbook's order, then the computed fields, the Metadata last, in its own order."""
-    source = ROW_SOURCES.get(batch_type)
+    source = entry(batch_type).row_source
     columns = list(_TABLE_SPECS[source.sheet].column_names) if source else []
     if source and source.sheet is SheetName.GROUPINGS:
         columns.append(GROUP_ITEMS_KEY)

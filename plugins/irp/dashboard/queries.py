@@ -13,7 +13,7 @@ from typing import Any
 from irp import job as jobs
 from irp.constants import BatchStatus, BatchType, CycleStatus, JobStatus
 from irp.cycles import DAG_ID_PREFIX
-from irp.labels import LABEL_FIELDS, job_label
+from irp.labels import DATABASE_FIELD, job_label, label_field
 from irp.records import JobTracking, ReconSummary
 from irp.repair import RepairRecord, repair_log
 from irp.reports import BatchSummary, batch_summary, cycle_batches
@@ -270,7 +270,7 @@ SELECT j.id AS job_id, j.batch_id, j.job_configuration_id, j.status, j.skipped, 
        (SELECT (array_agg(t.tracking_data -> 'progress' ORDER BY t.id DESC))[1] FROM irp_job_tracking_log t
         WHERE t.tracked_ts = j.last_tracked_ts AND t.job_id = j.id) AS progress,
        c.job_configuration_data -> %(label_field)s AS label_value,
-       c.job_configuration_data ->> 'Database' AS label_database
+       c.job_configuration_data ->> %(database_field)s AS label_database
 FROM page j
 JOIN irp_job_configuration c ON c.id = j.job_configuration_id
 ORDER BY {order}
@@ -297,7 +297,7 @@ _JOB_CHAIN = _JOB_ROWS.format(
 
 
 def _job_row(batch_type: BatchType, row: dict[str, Any]) -> JobRow:
-    label_data = {LABEL_FIELDS[batch_type]: row.pop("label_value"), "Database": row.pop("label_database")}
+    label_data = {label_field(batch_type): row.pop("label_value"), DATABASE_FIELD: row.pop("label_database")}
     row.pop("matching")
     progress = row.pop("progress")
     return JobRow(
@@ -317,7 +317,8 @@ def batch_jobs(
     batch_type = overview.batch.batch_type
     params = {
         "batch_id": overview.batch.batch_id,
-        "label_field": LABEL_FIELDS[batch_type],
+        "label_field": label_field(batch_type),
+        "database_field": DATABASE_FIELD,
         "statuses": [s.value for s in statuses] if statuses else None,
         "limit": limit,
     }
@@ -348,7 +349,13 @@ def job(store: Store, job_id: int) -> JobDetail | None:
         if context is None:
             return None
         batch_type = BatchType(context["batch_type"])
-        cursor.execute(_JOB_CHAIN, {"job_id": job_id, "label_field": LABEL_FIELDS[batch_type], "limit": None})
+        params = {
+            "job_id": job_id,
+            "label_field": label_field(batch_type),
+            "database_field": DATABASE_FIELD,
+            "limit": None,
+        }
+        cursor.execute(_JOB_CHAIN, params)
         chain = [_job_row(batch_type, row) for row in cursor.fetchall()]
     this = next(row for row in chain if row.job_id == job_id)
     return JobDetail(

@@ -19,6 +19,7 @@ from uuid import UUID
 
 from airflow.providers.http.hooks.http import HttpHook
 
+from irp.configuration.specs import JobSpec
 from irp.constants import BatchType
 from irp.moodys import jobs, validation
 from irp.moodys.api import DEFAULT_SERVER_NAME, MoodysApi
@@ -135,24 +136,24 @@ class MoodysHook(HttpHook):
             return False, str(error)
         return True, "Connection to Moody's succeeded"
 
-    def resolve_file(self, config: Mapping[str, Any], name: str) -> Path | ObjectStoragePath:
-        """Path of an import file named in a job configuration (local or in an object store)."""
+    def resolve_file(self, data_directory: Any, name: str) -> Path | ObjectStoragePath:
+        """Path of an import file a job names (local or in an object store): absolute, or in the
+        job's own data directory, or in the hook's."""
         path = Path(name)
         if path.is_absolute():
             return path
-        configured = config.get(jobs.DATA_DIRECTORY_KEY)
-        directory = Path(configured) if configured else self.data_directory
+        directory = Path(data_directory) if data_directory else self.data_directory
         if directory is None:
-            raise ValueError(f"no '{jobs.DATA_DIRECTORY_KEY}' in the job configuration and no default set")
+            raise ValueError("no 'data_directory' in the job configuration and no default set")
         return directory / name
 
     # -- JobBackend ------------------------------------------------------------------------------
     def submit_job(
-        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any], *, installation_id: UUID
+        self, batch_type: BatchType, job_id: int, job: JobSpec, *, installation_id: UUID
     ) -> SubmissionResult:
         """Submit one job (idempotent per store and ``job_id``); synchronous types are complete on return."""
         context = jobs.SubmissionContext(
-            self.api, job_id, BatchType.parse(batch_type), job_configuration, self.resolve_file, installation_id
+            self.api, job_id, BatchType.parse(batch_type), job, self.resolve_file, installation_id
         )
         try:
             return jobs.submit(context)
@@ -162,11 +163,11 @@ class MoodysHook(HttpHook):
             raise
 
     def find_submission(
-        self, batch_type: BatchType, job_configuration: Mapping[str, Any], *, since: datetime, taken: frozenset[str]
+        self, batch_type: BatchType, job: JobSpec, *, since: datetime, taken: frozenset[str]
     ) -> SubmissionResult | None:
         """What Moody's has of a job whose submission's answer was lost (see ``jobs.find_submission``)."""
         lookup = jobs.SubmissionLookup(
-            self.api, BatchType.parse(batch_type), job_configuration, since, taken, self.client.config.resource_group_id
+            self.api, BatchType.parse(batch_type), job, since, taken, self.client.config.resource_group_id
         )
         return jobs.find_submission(lookup)
 
@@ -187,20 +188,11 @@ class MoodysHook(HttpHook):
         await client.request(jobs.cancel_request(BatchType.parse(batch_type), workflow_id))
 
     # -- EntityValidator -------------------------------------------------------------------------
-    def validate_entities(
-        self,
-        batch_type: BatchType,
-        job_configurations: Sequence[Mapping[str, Any]],
-        configuration: Mapping[str, Any],
-    ) -> list[EntityMessage]:
-        return validation.validate_entities(
-            self.api, self.resolve_file, BatchType.parse(batch_type), job_configurations, configuration
-        )
+    def validate_entities(self, batch_type: BatchType, jobs: Sequence[JobSpec]) -> list[EntityMessage]:
+        return validation.validate_entities(self.api, self.resolve_file, BatchType.parse(batch_type), jobs)
 
-    def entity_exists(
-        self, batch_type: BatchType, job_configuration: Mapping[str, Any], configuration: Mapping[str, Any]
-    ) -> bool:
-        return validation.entity_exists(self.api, BatchType.parse(batch_type), job_configuration, configuration)
+    def entity_exists(self, batch_type: BatchType, job: JobSpec) -> bool:
+        return validation.entity_exists(self.api, BatchType.parse(batch_type), job)
 
     def delete_analyses(self, analyses: Sequence[tuple[str, str]]) -> list[str]:
         return validation.delete_analyses(self.api, analyses)

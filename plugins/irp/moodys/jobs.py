@@ -15,17 +15,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid5
 
-from irp.configuration.jobs import JobField
-from irp.configuration.schema import (
-    ANALYSIS_TREATY_COLUMNS,
-    GROUP_ITEMS_KEY,
-    AnalysisColumn,
-    GroupingsColumn,
-    PortfoliosColumn,
-    TreatyColumn,
+from irp.batch_types import entry
+from irp.configuration.specs import (
+    AnalysisSpec,
+    EdmCreationSpec,
+    EdmDbUpgradeSpec,
+    ExportSpec,
+    GeoHazSpec,
+    GroupingSpec,
+    JobSpec,
+    MriImportSpec,
+    PortfolioCreationSpec,
+    TreatySpec,
 )
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import JobError
@@ -51,8 +55,6 @@ PORTFOLIO_NAME_LIMIT = 40
 TREATY_NUMBER_LIMIT = 20
 DEFAULT_GEOCODE_VERSION = "22.0"
 MRI_DELIMITER = "TAB"
-#: Job configuration key naming the folder of the import CSVs (else the hook's data directory).
-DATA_DIRECTORY_KEY = "data_directory"
 ACCEPTED = "ACCEPTED"
 COMPLETED = "COMPLETED"
 
@@ -98,17 +100,6 @@ class RequestKeys:
 
 
 # -- tracking -------------------------------------------------------------------------------------
-#: The endpoint polled for each asynchronous batch type (contract §2.2, §3).
-STATUS_PATHS: dict[BatchType, ApiPath] = {
-    BatchType.EDM_CREATION: ApiPath.RISKDATA_JOBS,
-    BatchType.MRI_IMPORT: ApiPath.IMPORT_JOBS,
-    BatchType.EDM_DB_UPGRADE: ApiPath.WORKFLOWS,
-    BatchType.GEOHAZ: ApiPath.GEOHAZ_JOBS,
-    BatchType.ANALYSIS: ApiPath.MODEL_JOBS,
-    BatchType.GROUPING: ApiPath.GROUPING_JOBS,
-    BatchType.GROUPING_ROLLUP: ApiPath.GROUPING_JOBS,
-    BatchType.EXPORT_TO_RDM: ApiPath.EXPORT_JOBS,
-}
 #: The eight literals Moody's reports; anything else is a protocol error (never "done").
 MOODYS_STATUSES = frozenset(
     {
@@ -126,10 +117,10 @@ CANCEL_BODY = {"status": JobStatus.CANCELLED.value}
 
 
 def _status_path(batch_type: BatchType) -> ApiPath:
-    try:
-        return STATUS_PATHS[batch_type]
-    except KeyError:
-        raise JobError(f"Batch type '{batch_type}' has no Moody's job to track") from None
+    path = entry(batch_type).status_path
+    if path is None:
+        raise JobError(f"Batch type '{batch_type}' has no Moody's job to track")
+    return path
 
 
 def _numeric_id(batch_type: BatchType, workflow_id: str) -> int:
@@ -165,30 +156,33 @@ def parse_status(body: Any) -> StatusReport:
 
 
 # -- submission ------------------------------------------------------------------------------------
-def required(config: Mapping[str, Any], key: str) -> Any:
-    value = config.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()) or value == []:
-        raise JobError(f"Missing required field: {key}")
-    return value
+S = TypeVar("S", bound=JobSpec)
 
 
-def _number(config: Mapping[str, Any], key: str, default: float = 0.0) -> float:
-    value = config.get(key)
+def typed(job: JobSpec, kind: type[S]) -> S:
+    """``job`` as the spec its batch type submits; another spec is a programming error."""
+    if not isinstance(job, kind):
+        raise JobError(f"Expected a {kind.__name__} job spec, got {type(job).__name__}")
+    return job
+
+
+def _number(value: Any, default: float = 0.0) -> float:
     return default if value is None or value == "" else float(value)
 
 
-#: Finds an import file named in a job configuration: a local path or an ``ObjectStoragePath``.
-FileResolver = Callable[[Mapping[str, Any], str], "Path | ObjectStoragePath"]
+#: Finds an import file (the job's data directory or None, the file's name): a local path or an
+#: ``ObjectStoragePath``.
+FileResolver = Callable[[Any, str], "Path | ObjectStoragePath"]
 
 
 @dataclass
 class SubmissionContext:
-    """What a submitter needs besides the job configuration."""
+    """What a submitter needs besides the job's spec."""
 
     api: MoodysApi
     job_id: int
     batch_type: BatchType
-    config: Mapping[str, Any]
+    job: JobSpec
     resolve_file: FileResolver
     installation_id: UUID
     submitted_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
@@ -197,10 +191,10 @@ class SubmissionContext:
         return RequestKeys(self.installation_id, self.job_id)(step, suffix)
 
     def record(self, body: Any) -> dict[str, Any]:
+        """The request recorded on the job (the store adds the job configuration as stored)."""
         return {
             "job_id": self.job_id,
             "batch_type": self.batch_type.value,
-            "configuration": dict(self.config),
             "http_request_body": body,
             "submitted_at": self.submitted_at,
         }
@@ -221,18 +215,19 @@ class SubmissionContext:
 
 
 def submit_edm_creation(ctx: SubmissionContext) -> SubmissionResult:
-    name = str(required(ctx.config, JobField.DATABASE))
+    name = str(typed(ctx.job, EdmCreationSpec).require("database"))
     server_id = ctx.api.server_id(DEFAULT_SERVER_NAME)
     exposure_set_id = ctx.api.get_or_create_exposure_set(name, ctx.rid(Step.EXPOSURE_SET))
     body = {"exposureName": name, "serverId": server_id}
     path = ApiPath.EXPOSURE_SET_EXPOSURES.at(exposure_set_id=exposure_set_id)
-    job = ctx.api.post(path, body, ctx.rid(Step.EDM)).location_id()
-    return ctx.accepted(job, body, f"EDM creation job submitted for {name}")
+    workflow_id = ctx.api.post(path, body, ctx.rid(Step.EDM)).location_id()
+    return ctx.accepted(workflow_id, body, f"EDM creation job submitted for {name}")
 
 
 def submit_portfolio_creation(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, JobField.DATABASE))
-    name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
+    job = typed(ctx.job, PortfolioCreationSpec)
+    edm_name = str(job.require("database"))
+    name = str(job.require("portfolio"))
     if len(name) > PORTFOLIO_NAME_LIMIT:
         raise JobError(f"Portfolio name '{name}' is longer than {PORTFOLIO_NAME_LIMIT} characters")
     if len(name) > PORTFOLIO_NUMBER_LIMIT:
@@ -247,15 +242,17 @@ def submit_portfolio_creation(ctx: SubmissionContext) -> SubmissionResult:
     return ctx.completed(body, f"Portfolio {name} created in {edm_name}", portfolio_id=portfolio_id)
 
 
-MRI_FILE_KEYS = {"accountsFile": JobField.ACCOUNTS_IMPORT_FILE, "locationsFile": JobField.LOCATIONS_IMPORT_FILE}
+#: Upload slot → the job spec field naming its file.
+MRI_FILE_FIELDS = {"accountsFile": "accounts_import_file", "locationsFile": "locations_import_file"}
 
 
 def submit_mri_import(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, JobField.DATABASE))
-    portfolio_name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
+    job = typed(ctx.job, MriImportSpec)
+    edm_name = str(job.require("database"))
+    portfolio_name = str(job.require("portfolio"))
     try:
         files = {
-            slot: ctx.resolve_file(ctx.config, str(required(ctx.config, key))) for slot, key in MRI_FILE_KEYS.items()
+            slot: ctx.resolve_file(job.data_directory, str(job.require(name))) for slot, name in MRI_FILE_FIELDS.items()
         }
     except ValueError as error:
         raise JobError(f"Failed to submit MRI import job: cannot locate the import files: {error}") from None
@@ -276,8 +273,8 @@ def submit_mri_import(ctx: SubmissionContext) -> SubmissionResult:
         "resourceUri": portfolio.uri,
         "settings": {"folderId": int(folder["folderId"]), "delimiter": MRI_DELIMITER},
     }
-    job = ctx.api.post(ApiPath.IMPORT_JOBS, body, ctx.rid(Step.IMPORT)).location_id()
-    return ctx.accepted(job, body, f"MRI import job submitted for {edm_name}/{portfolio_name}")
+    workflow_id = ctx.api.post(ApiPath.IMPORT_JOBS, body, ctx.rid(Step.IMPORT)).location_id()
+    return ctx.accepted(workflow_id, body, f"MRI import job submitted for {edm_name}/{portfolio_name}")
 
 
 TREATY_TYPES = {
@@ -291,20 +288,21 @@ TREATY_TYPES = {
 }
 ATTACHMENT_BASES = {"Losses Occurring": "L", "Risks Attaching": "R"}
 ATTACHMENT_LEVELS = {"Account": "ACCT", "Portfolio": "PORT", "Policy": "POL", "Location": "LOC"}
+#: Treaty body field → the treaty spec's amount (default 0) or percentage (default 100).
 TREATY_NUMBER_FIELDS = {
-    "riskLimit": TreatyColumn.PER_RISK_LIMIT,
-    "occurrenceLimit": TreatyColumn.OCCURRENCE_LIMIT,
-    "attachmentPoint": TreatyColumn.ATTACHMENT_POINT,
-    "premium": TreatyColumn.PREMIUM,
-    "reinstatementCharge": TreatyColumn.PCT_REINSTATEMENT_CHARGE,
-    "aggregateLimit": TreatyColumn.AGGREGATE_LIMIT,
-    "aggregateDeductible": TreatyColumn.AGGREGATE_DEDUCTIBLE_AMOUNT,
-    "percentageRetention": TreatyColumn.PCT_RETENTION,
+    "riskLimit": "per_risk_limit",
+    "occurrenceLimit": "occurrence_limit",
+    "attachmentPoint": "attachment_point",
+    "premium": "premium",
+    "reinstatementCharge": "pct_reinstatement_charge",
+    "aggregateLimit": "aggregate_limit",
+    "aggregateDeductible": "aggregate_deductible_amount",
+    "percentageRetention": "pct_retention",
 }
 TREATY_PERCENT_FIELDS = {
-    "percentageCovered": TreatyColumn.PCT_COVERED,
-    "percentagePlaced": TreatyColumn.PCT_PLACE,
-    "percentageRiShare": TreatyColumn.PCT_SHARE,
+    "percentageCovered": "pct_covered",
+    "percentagePlaced": "pct_place",
+    "percentageRiShare": "pct_share",
 }
 
 
@@ -315,28 +313,24 @@ def _code(mapping: Mapping[str, str], value: Any, default: str, what: str) -> st
     return mapping[key]
 
 
-def treaty_body(config: Mapping[str, Any], currency: dict[str, Any], cedant: Mapping[str, Any]) -> dict[str, Any]:
+def treaty_body(treaty: TreatySpec, currency: dict[str, Any], cedant: Mapping[str, Any]) -> dict[str, Any]:
     """The treaty POST body of contract §3.5 with the framework's defaults."""
-    name = str(required(config, TreatyColumn.TREATY_NAME))
+    name = str(treaty.require("treaty_name"))
     body: dict[str, Any] = {
         "treatyName": name,
-        "treatyNumber": str(config.get(TreatyColumn.TREATY_NUMBER) or name)[:TREATY_NUMBER_LIMIT],
-        "treatyType": _code(TREATY_TYPES, config.get(TreatyColumn.TYPE), "Working Excess", "treaty type"),
-        "effectiveDate": str(config.get(TreatyColumn.INCEPTION_DATE) or "2025-01-01"),
-        "expirationDate": str(config.get(TreatyColumn.EXPIRATION_DATE) or "2025-12-31"),
+        "treatyNumber": str(treaty.treaty_number or name)[:TREATY_NUMBER_LIMIT],
+        "treatyType": _code(TREATY_TYPES, treaty.treaty_type, "Working Excess", "treaty type"),
+        "effectiveDate": str(treaty.inception_date or "2025-01-01"),
+        "expirationDate": str(treaty.expiration_date or "2025-12-31"),
         "currency": currency,
-        "attachmentBasis": _code(
-            ATTACHMENT_BASES, config.get(TreatyColumn.ATTACHMENT_BASIS), "Losses Occurring", "attachment basis"
-        ),
-        "attachmentLevel": _code(
-            ATTACHMENT_LEVELS, config.get(TreatyColumn.EXPOSURE_LEVEL), "Location", "exposure level"
-        ),
-        "numberOfReinstatements": int(_number(config, TreatyColumn.REINSTATEMENTS)),
-        "priority": int(_number(config, TreatyColumn.INURING_PRIORITY, 1)),
+        "attachmentBasis": _code(ATTACHMENT_BASES, treaty.attachment_basis, "Losses Occurring", "attachment basis"),
+        "attachmentLevel": _code(ATTACHMENT_LEVELS, treaty.exposure_level, "Location", "exposure level"),
+        "numberOfReinstatements": int(_number(treaty.reinstatements)),
+        "priority": int(_number(treaty.inuring_priority, 1)),
         "cedant": {"cedantId": cedant["cedantId"], "cedantName": cedant["cedantName"]},
     }
-    body.update({field_: _number(config, column) for field_, column in TREATY_NUMBER_FIELDS.items()})
-    body.update({field_: _number(config, column, 100.0) for field_, column in TREATY_PERCENT_FIELDS.items()})
+    body.update({field_: _number(getattr(treaty, name_)) for field_, name_ in TREATY_NUMBER_FIELDS.items()})
+    body.update({field_: _number(getattr(treaty, name_), 100.0) for field_, name_ in TREATY_PERCENT_FIELDS.items()})
     negative = [key for key, value in body.items() if isinstance(value, int | float) and value < 0]
     if negative:
         raise JobError(f"Treaty '{name}' has negative values: {', '.join(sorted(negative))}")
@@ -344,14 +338,15 @@ def treaty_body(config: Mapping[str, Any], currency: dict[str, Any], cedant: Map
 
 
 def submit_treaty(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, JobField.DATABASE))
-    name = str(required(ctx.config, TreatyColumn.TREATY_NAME))
+    job = typed(ctx.job, TreatySpec)
+    edm_name = str(job.require("database"))
+    name = str(job.require("treaty_name"))
     edm = ctx.api.edm(edm_name)
     cedants = ctx.api.cedants(edm.exposure_id)
     if len(cedants) != 1:
         raise JobError(f"EDM '{edm_name}' must have exactly one cedant, found {len(cedants)}")
-    currency = ctx.api.currency(str(ctx.config.get(TreatyColumn.CURRENCY) or "US Dollar"))
-    body = treaty_body(ctx.config, currency, cedants[0])
+    currency = ctx.api.currency(str(job.currency or "US Dollar"))
+    body = treaty_body(job, currency, cedants[0])
     treaty_id = ctx.api.post(ApiPath.TREATIES.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.TREATY)).location_id()
     lob_path = ApiPath.TREATY_LOB.at(exposure_id=edm.exposure_id, treaty_id=treaty_id)
     for lob in ctx.api.lobs(edm.exposure_id):
@@ -361,12 +356,15 @@ def submit_treaty(ctx: SubmissionContext) -> SubmissionResult:
 
 
 def submit_edm_upgrade(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, JobField.DATABASE))
-    version = str(required(ctx.config, JobField.TARGET_EDM_VERSION)).split(".", 1)[0]
+    job = typed(ctx.job, EdmDbUpgradeSpec)
+    edm_name = str(job.require("database"))
+    version = str(job.require("target_edm_version")).split(".", 1)[0]
     edm = ctx.api.edm(edm_name)
     body = {"edmDataVersion": version}
-    job = ctx.api.post(ApiPath.DATA_UPGRADE.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.UPGRADE)).location_id()
-    return ctx.accepted(job, body, f"EDM data upgrade of {edm_name} to {version} submitted")
+    workflow_id = ctx.api.post(
+        ApiPath.DATA_UPGRADE.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.UPGRADE)
+    ).location_id()
+    return ctx.accepted(workflow_id, body, f"EDM data upgrade of {edm_name} to {version} submitted")
 
 
 def geohaz_layers(version: str) -> list[dict[str, Any]]:
@@ -398,9 +396,10 @@ def geohaz_layers(version: str) -> list[dict[str, Any]]:
 
 
 def submit_geohaz(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, JobField.DATABASE))
-    portfolio_name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
-    version = str(ctx.config.get(JobField.GEOCODE_VERSION) or DEFAULT_GEOCODE_VERSION)
+    job = typed(ctx.job, GeoHazSpec)
+    edm_name = str(job.require("database"))
+    portfolio_name = str(job.require("portfolio"))
+    version = str(job.geocode_version or DEFAULT_GEOCODE_VERSION)
     edm = ctx.api.edm(edm_name)
     portfolio = ctx.api.portfolio(edm, portfolio_name)
     accounts = ctx.api.accounts(edm.exposure_id, portfolio.portfolio_id)
@@ -411,34 +410,21 @@ def submit_geohaz(ctx: SubmissionContext) -> SubmissionResult:
         "resourceType": "portfolio",
         "settings": {"layers": geohaz_layers(version)},
     }
-    job = ctx.api.post(ApiPath.GEOHAZ_JOBS, body, ctx.rid(Step.GEOHAZ)).location_id()
-    return ctx.accepted(job, body, f"GeoHaz job submitted for {edm_name}/{portfolio_name}")
-
-
-ANALYSIS_TAG_COLUMNS: tuple[AnalysisColumn, ...] = (
-    AnalysisColumn.TAG_1,
-    AnalysisColumn.TAG_2,
-    AnalysisColumn.TAG_3,
-    AnalysisColumn.TAG_4,
-    AnalysisColumn.TAG_5,
-)
-
-
-def column_values(config: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
-    """Distinct non-empty values of ``columns`` (e.g. ``Reinsurance Treaty 1..5``), in order."""
-    return search.unique(config.get(column) for column in columns)
+    workflow_id = ctx.api.post(ApiPath.GEOHAZ_JOBS, body, ctx.rid(Step.GEOHAZ)).location_id()
+    return ctx.accepted(workflow_id, body, f"GeoHaz job submitted for {edm_name}/{portfolio_name}")
 
 
 def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
-    edm_name = str(required(ctx.config, JobField.DATABASE))
-    portfolio_name = str(required(ctx.config, PortfoliosColumn.PORTFOLIO))
-    name = str(required(ctx.config, AnalysisColumn.ANALYSIS_NAME))
-    profile_name = str(required(ctx.config, AnalysisColumn.ANALYSIS_PROFILE))
-    output_name = str(required(ctx.config, AnalysisColumn.OUTPUT_PROFILE))
-    event_rate = ctx.config.get(AnalysisColumn.EVENT_RATE)
+    job = typed(ctx.job, AnalysisSpec)
+    edm_name = str(job.require("database"))
+    portfolio_name = str(job.require("portfolio"))
+    name = str(job.require("analysis_name"))
+    profile_name = str(job.require("analysis_profile"))
+    output_name = str(job.require("output_profile"))
+    event_rate = job.event_rate
     edm = ctx.api.edm(edm_name)
     portfolio = ctx.api.portfolio(edm, portfolio_name)
-    treaty_names = column_values(ctx.config, ANALYSIS_TREATY_COLUMNS)
+    treaty_names = list(job.treaties)
     treaties = ctx.api.find_treaties(edm.exposure_id, treaty_names) if treaty_names else {}
     missing = [treaty for treaty in treaty_names if treaty not in treaties]
     if missing:
@@ -462,9 +448,7 @@ def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
     elif profile.analysis_type is AnalysisType.DLM:
         raise JobError(f"Analysis '{name}': a DLM profile needs an Event Rate")
     settings["treatyIds"] = [treaties[treaty] for treaty in treaty_names]
-    settings["tagIds"] = [
-        ctx.api.tag_id(tag, ctx.rid(Step.TAG, tag)) for tag in column_values(ctx.config, ANALYSIS_TAG_COLUMNS)
-    ]
+    settings["tagIds"] = [ctx.api.tag_id(tag, ctx.rid(Step.TAG, tag)) for tag in job.tags]
     settings.update(
         {
             "currency": ctx.api.analysis_currency(),
@@ -480,8 +464,8 @@ def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
         "type": profile.analysis_type,
         "settings": settings,
     }
-    job = ctx.api.post(ApiPath.MODEL_JOBS, body, ctx.rid(Step.MODEL)).location_id()
-    return ctx.accepted(job, body, f"Analysis job submitted for {edm_name}/{name}")
+    workflow_id = ctx.api.post(ApiPath.MODEL_JOBS, body, ctx.rid(Step.MODEL)).location_id()
+    return ctx.accepted(workflow_id, body, f"Analysis job submitted for {edm_name}/{name}")
 
 
 def resolve_member(api: MoodysApi, name: str, edm_name: str | None, as_group: bool) -> Analysis | None:
@@ -532,34 +516,36 @@ def grouping_body(api: MoodysApi, group_name: str, members: Sequence[Analysis]) 
 
 
 def submit_grouping(ctx: SubmissionContext) -> SubmissionResult:
-    group_name = str(required(ctx.config, GroupingsColumn.GROUP_NAME))
-    items = [str(item) for item in required(ctx.config, GROUP_ITEMS_KEY)]
-    edm_map: Mapping[str, str] = ctx.config.get(JobField.ANALYSIS_EDM_MAP) or {}
-    group_names = set(ctx.config.get(JobField.GROUP_NAMES) or [])
+    job = typed(ctx.job, GroupingSpec)
+    group_name = str(job.require("group_name"))
+    items = [str(item) for item in job.require("items")]
+    edm_map: Mapping[str, str] = job.analysis_edm_map or {}
+    group_names = set(job.group_names or [])
     members, skipped = resolve_members(ctx.api, items, edm_map.get, group_names.__contains__)
     if not members:
         return SubmissionResult(
             "", skipped_reason=f"All {len(items)} items of group '{group_name}' are missing in Moody's"
         )
     body = grouping_body(ctx.api, group_name, members)
-    job = ctx.api.post(ApiPath.GROUPING_JOBS, body, ctx.rid(Step.GROUPING)).location_id()
+    workflow_id = ctx.api.post(ApiPath.GROUPING_JOBS, body, ctx.rid(Step.GROUPING)).location_id()
     included = [member.name for member in members]
     return ctx.accepted(
-        job, body, f"Grouping job submitted for {group_name}", skipped_items=skipped, included_items=included
+        workflow_id, body, f"Grouping job submitted for {group_name}", skipped_items=skipped, included_items=included
     )
 
 
 def submit_export(ctx: SubmissionContext) -> SubmissionResult:
-    rdm_name = str(required(ctx.config, JobField.RDM_NAME))
-    server_name = str(ctx.config.get(JobField.SERVER_NAME) or DEFAULT_SERVER_NAME)
-    names = [str(name) for name in required(ctx.config, JobField.ANALYSIS_NAMES)]
-    database_id = ctx.config.get(JobField.DATABASE_ID)
+    job = typed(ctx.job, ExportSpec)
+    rdm_name = str(job.require("rdm_name"))
+    server_name = str(job.server_name or DEFAULT_SERVER_NAME)
+    names = [str(name) for name in job.require("analysis_names")]
+    database_id = job.database_id
     server_id = ctx.api.server_id(server_name)
-    edm_name, is_group = ctx.config.get(JobField.EDM_NAME), bool(ctx.config.get(JobField.IS_GROUP))
+    edm_name, is_group = job.edm_name, bool(job.is_group)
     members, skipped = resolve_members(ctx.api, names, lambda name: edm_name, lambda name: is_group)
     if not members:
         return SubmissionResult("", skipped_reason=f"All {len(names)} items to export to '{rdm_name}' are missing")
-    if not database_id and not ctx.config.get(JobField.IS_SEED_JOB, True):
+    if not database_id and not job.seed:
         # An append job whose configuration did not get the seed's database id: find it now.
         database_id = ctx.api.rdm_database(server_id, rdm_name)[0]
     settings: dict[str, Any] = {"serverId": server_id}
@@ -572,64 +558,48 @@ def submit_export(ctx: SubmissionContext) -> SubmissionResult:
         "settings": settings,
         "resourceUris": [member.uri for member in members],
     }
-    job = ctx.api.post(ApiPath.EXPORT_JOBS, body, ctx.rid(Step.EXPORT)).location_id()
+    workflow_id = ctx.api.post(ApiPath.EXPORT_JOBS, body, ctx.rid(Step.EXPORT)).location_id()
     included = [member.name for member in members]
-    return ctx.accepted(job, body, f"Export to {rdm_name} submitted", skipped_items=skipped, included_items=included)
-
-
-SUBMITTERS: dict[BatchType, Callable[[SubmissionContext], SubmissionResult]] = {
-    BatchType.EDM_CREATION: submit_edm_creation,
-    BatchType.PORTFOLIO_CREATION: submit_portfolio_creation,
-    BatchType.MRI_IMPORT: submit_mri_import,
-    BatchType.CREATE_REINSURANCE_TREATIES: submit_treaty,
-    BatchType.EDM_DB_UPGRADE: submit_edm_upgrade,
-    BatchType.GEOHAZ: submit_geohaz,
-    BatchType.ANALYSIS: submit_analysis,
-    BatchType.GROUPING: submit_grouping,
-    BatchType.GROUPING_ROLLUP: submit_grouping,
-    BatchType.EXPORT_TO_RDM: submit_export,
-}
+    return ctx.accepted(
+        workflow_id, body, f"Export to {rdm_name} submitted", skipped_items=skipped, included_items=included
+    )
 
 
 # -- looking up a submission whose answer was lost ---------------------------------------------
 #: Moody's clock and ours may differ: a job submitted this long before our attempt may still be ours.
 CLOCK_SKEW = timedelta(minutes=10)
-#: Where Moody's lists the jobs each asynchronous batch type submits, and the job ``type`` to ask
-#: for where the list also holds other jobs of the same name (EDM deletes are named after the EDM).
-JOB_LISTS: dict[BatchType, tuple[ApiPath, str | None]] = {
-    BatchType.EDM_CREATION: (ApiPath.RISKDATA_JOBS, "CREATE_EDM"),
-    BatchType.MRI_IMPORT: (ApiPath.IMPORT_JOBS, None),
-    BatchType.GEOHAZ: (ApiPath.GEOHAZ_JOBS, None),
-    BatchType.ANALYSIS: (ApiPath.MODEL_JOBS, None),
-    BatchType.GROUPING: (ApiPath.GROUPING_JOBS, None),
-    BatchType.GROUPING_ROLLUP: (ApiPath.GROUPING_JOBS, None),
-    BatchType.EXPORT_TO_RDM: (ApiPath.EXPORT_JOBS, None),
-}
 
 
-def _export_job_name(api: MoodysApi, config: Mapping[str, Any]) -> str:
+# The name Moody's gives the job a spec submits (contract §2.4).
+def export_job_name(api: MoodysApi, job: JobSpec) -> str:
     """The seed creates the RDM (the job is named after it); appends are named after its database."""
-    rdm_name = str(required(config, JobField.RDM_NAME))
-    if not config.get(JobField.DATABASE_ID) and config.get(JobField.IS_SEED_JOB, True):
+    export = typed(job, ExportSpec)
+    rdm_name = str(export.require("rdm_name"))
+    if not export.database_id and export.seed:
         return rdm_name
-    server_id = api.server_id(str(config.get(JobField.SERVER_NAME) or DEFAULT_SERVER_NAME))
+    server_id = api.server_id(str(export.server_name or DEFAULT_SERVER_NAME))
     return api.rdm_database(server_id, rdm_name)[1]
 
 
-def _import_job_name(api: MoodysApi, config: Mapping[str, Any]) -> str:
-    return f"PORTFOLIO: {required(config, PortfoliosColumn.PORTFOLIO)}"
+def import_job_name(api: MoodysApi, job: JobSpec) -> str:
+    return f"PORTFOLIO: {typed(job, MriImportSpec).require('portfolio')}"
 
 
-#: The name Moody's gives the job a configuration submits (contract §2.4).
-JOB_NAMES: dict[BatchType, Callable[[MoodysApi, Mapping[str, Any]], str]] = {
-    BatchType.EDM_CREATION: lambda api, c: str(required(c, JobField.DATABASE)),
-    BatchType.MRI_IMPORT: _import_job_name,
-    BatchType.GEOHAZ: lambda api, c: f"{required(c, JobField.DATABASE)}: {_import_job_name(api, c)}",
-    BatchType.ANALYSIS: lambda api, c: str(required(c, AnalysisColumn.ANALYSIS_NAME)),
-    BatchType.GROUPING: lambda api, c: str(required(c, GroupingsColumn.GROUP_NAME)),
-    BatchType.GROUPING_ROLLUP: lambda api, c: str(required(c, GroupingsColumn.GROUP_NAME)),
-    BatchType.EXPORT_TO_RDM: _export_job_name,
-}
+def edm_job_name(api: MoodysApi, job: JobSpec) -> str:
+    return str(typed(job, EdmCreationSpec).require("database"))
+
+
+def geohaz_job_name(api: MoodysApi, job: JobSpec) -> str:
+    geohaz = typed(job, GeoHazSpec)
+    return f"{geohaz.require('database')}: PORTFOLIO: {geohaz.require('portfolio')}"
+
+
+def analysis_job_name(api: MoodysApi, job: JobSpec) -> str:
+    return str(typed(job, AnalysisSpec).require("analysis_name"))
+
+
+def group_job_name(api: MoodysApi, job: JobSpec) -> str:
+    return str(typed(job, GroupingSpec).require("group_name"))
 
 
 def _submitted_at(row: Mapping[str, Any]) -> datetime | None:
@@ -649,7 +619,7 @@ class SubmissionLookup:
 
     api: MoodysApi
     batch_type: BatchType
-    config: Mapping[str, Any]
+    job: JobSpec
     since: datetime
     taken: frozenset[str]
     resource_group_id: str
@@ -666,8 +636,11 @@ class SubmissionLookup:
 
 def find_job(lookup: SubmissionLookup) -> SubmissionResult | None:
     """The Moody's job of an asynchronous batch type, found in its job list by name."""
-    path, job_type = JOB_LISTS[lookup.batch_type]
-    name = JOB_NAMES[lookup.batch_type](lookup.api, lookup.config)
+    job_list = entry(lookup.batch_type).job_list
+    if job_list is None:
+        raise JobError(f"Moody's lists no {lookup.batch_type} jobs")
+    path, job_type = job_list.path, job_list.job_type
+    name = job_list.name(lookup.api, lookup.job)
     filter_ = search.and_(search.eq("name", name), search.eq("type", job_type) if job_type else "")
     candidates = [row for row in lookup.api.search(path, filter_) if lookup.could_be_ours(row)]
     if not candidates:
@@ -691,8 +664,9 @@ def find_job(lookup: SubmissionLookup) -> SubmissionResult | None:
 
 def find_portfolio(lookup: SubmissionLookup) -> SubmissionResult | None:
     """Portfolio Creation is synchronous: the portfolio itself is what it created."""
-    edm_name = str(required(lookup.config, JobField.DATABASE))
-    name = str(required(lookup.config, PortfoliosColumn.PORTFOLIO))
+    job = typed(lookup.job, PortfolioCreationSpec)
+    edm_name = str(job.require("database"))
+    name = str(job.require("portfolio"))
     edm = lookup.api.edm(edm_name)
     portfolio = lookup.api.find_portfolios(edm.exposure_id, [name]).get(name)
     if portfolio is None:
@@ -709,8 +683,9 @@ def find_portfolio(lookup: SubmissionLookup) -> SubmissionResult | None:
 
 def find_treaty(lookup: SubmissionLookup) -> SubmissionResult | None:
     """A treaty that exists may lack the LOB links posted after it, which cannot be read back."""
-    edm_name = str(required(lookup.config, JobField.DATABASE))
-    name = str(required(lookup.config, TreatyColumn.TREATY_NAME))
+    job = typed(lookup.job, TreatySpec)
+    edm_name = str(job.require("database"))
+    name = str(job.require("treaty_name"))
     edm = lookup.api.edm(edm_name)
     if name not in lookup.api.find_treaties(edm.exposure_id, [name]):
         return None
@@ -720,23 +695,16 @@ def find_treaty(lookup: SubmissionLookup) -> SubmissionResult | None:
     )
 
 
-#: Batch types whose lost submission is looked up; the others (EDM DB Upgrade) create nothing
-#: that sending them again would duplicate.
-FINDERS: dict[BatchType, Callable[[SubmissionLookup], SubmissionResult | None]] = {
-    **dict.fromkeys(JOB_LISTS, find_job),
-    BatchType.PORTFOLIO_CREATION: find_portfolio,
-    BatchType.CREATE_REINSURANCE_TREATIES: find_treaty,
-}
-
-
 def find_submission(lookup: SubmissionLookup) -> SubmissionResult | None:
-    finder = FINDERS.get(lookup.batch_type)
+    """What Moody's has of a lost submission; None also for batch types whose jobs create nothing
+    that sending them again would duplicate (EDM DB Upgrade)."""
+    finder = entry(lookup.batch_type).find_submission
     return finder(lookup) if finder is not None else None
 
 
 def submit(ctx: SubmissionContext) -> SubmissionResult:
-    try:
-        submitter = SUBMITTERS[ctx.batch_type]
-    except KeyError:
-        raise JobError(f"Batch type '{ctx.batch_type}' is not submitted to Moody's") from None
-    return submitter(ctx)
+    submitter = entry(ctx.batch_type).submit
+    if submitter is None:
+        raise JobError(f"Batch type '{ctx.batch_type}' is not submitted to Moody's")
+    result: SubmissionResult = submitter(ctx)
+    return result

@@ -7,12 +7,13 @@ stay free of HTTP and Airflow imports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from irp.configuration.specs import JobSpec
 from irp.constants import BatchType, JobStatus
 from irp.exceptions import JobError
 
@@ -72,7 +73,7 @@ class JobBackend(Protocol):
     """Runs the jobs of some batch types."""
 
     def submit_job(
-        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any], *, installation_id: UUID
+        self, batch_type: BatchType, job_id: int, job: JobSpec, *, installation_id: UUID
     ) -> SubmissionResult:
         """Submit one job. Must be idempotent per store (``installation_id``) and ``job_id``: a second
         call for the same job (a retry after a crash) returns the first submission instead of
@@ -92,7 +93,7 @@ class SubmissionFinder(Protocol):
     have expired. A backend without it sends such a job again: its submissions repeat harmlessly."""
 
     def find_submission(
-        self, batch_type: BatchType, job_configuration: Mapping[str, Any], *, since: datetime, taken: frozenset[str]
+        self, batch_type: BatchType, job: JobSpec, *, since: datetime, taken: frozenset[str]
     ) -> SubmissionResult | None:
         """The submission Moody's has for the job (created at or after ``since``, not one of the
         Moody's ids in ``taken``, which other jobs of the batch own), or None when it has none.
@@ -104,20 +105,13 @@ class SubmissionFinder(Protocol):
 class EntityValidator(Protocol):
     """Checks the entities a batch needs (must exist) or would create (must not exist)."""
 
-    def validate_entities(
-        self,
-        batch_type: BatchType,
-        job_configurations: Sequence[Mapping[str, Any]],
-        configuration: Mapping[str, Any],
-    ) -> list[EntityMessage]:
+    def validate_entities(self, batch_type: BatchType, jobs: Sequence[JobSpec]) -> list[EntityMessage]:
         """Every failed rule, one message each: only Moody's answers. An outage (no response, 429,
         5xx after the client's retries) raises :class:`~irp.moodys.errors.MoodysUnavailableError`,
         never a message nor 'missing': the task retries it."""
         ...
 
-    def entity_exists(
-        self, batch_type: BatchType, job_configuration: Mapping[str, Any], configuration: Mapping[str, Any]
-    ) -> bool:
+    def entity_exists(self, batch_type: BatchType, job: JobSpec) -> bool:
         """Whether the entity a FINISHED job created is still there (raises on API errors;
         ``MoodysUnavailableError`` on an outage)."""
         ...

@@ -19,28 +19,32 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from irp.configuration.jobs import JobField
-from irp.configuration.schema import (
-    ANALYSIS_TREATY_COLUMNS,
-    GROUP_ITEMS_KEY,
-    AnalysisColumn,
-    GroupingsColumn,
-    PortfoliosColumn,
-    SheetName,
-    TreatyColumn,
+from irp.batch_types import entry
+from irp.configuration.specs import (
+    AnalysisSpec,
+    EdmCreationSpec,
+    EdmDbUpgradeSpec,
+    ExportSpec,
+    GeoHazSpec,
+    GroupingSpec,
+    JobSpec,
+    MriImportSpec,
+    PortfolioCreationSpec,
+    PortfolioMappingSpec,
+    TreatySpec,
 )
 from irp.constants import BatchType
 from irp.moodys import search
 from irp.moodys.api import DEFAULT_SERVER_NAME, DataBridgeStatus, Edm, MoodysApi
 from irp.moodys.errors import MoodysError, MoodysUnavailableError
-from irp.moodys.jobs import MRI_FILE_KEYS, column_values
+from irp.moodys.jobs import MRI_FILE_FIELDS, typed
 from irp.moodys.protocol import EntityMessage
 
-Config = Mapping[str, Any]
-FileResolver = Callable[[Config, str], Path]
-YES = "Y"
+#: Finds an import file (the job's data directory or None, the file's name).
+FileResolver = Callable[[Any, str], Path]
+S = TypeVar("S", bound=JobSpec)
 
 
 class Code(StrEnum):
@@ -144,28 +148,28 @@ class EntityRules:
         return self.api.accounts(edms[key[0]].exposure_id, portfolio.portfolio_id)
 
     @staticmethod
-    def _pairs(
-        configs: Sequence[Config], edm_key: str = JobField.DATABASE, name_key: str = PortfoliosColumn.PORTFOLIO
-    ) -> list[tuple[str, str]]:
-        return [(_text(config.get(edm_key)), _text(config.get(name_key))) for config in configs if config.get(name_key)]
+    def _pairs(jobs: Sequence[Any], name: str = "portfolio") -> list[tuple[str, str]]:
+        """(EDM, entity name) of each job that names one (``name``: the spec field)."""
+        return [(_text(job.database), _text(getattr(job, name))) for job in jobs if getattr(job, name)]
 
     # -- rules per batch type -------------------------------------------------------------------
-    def edm_creation(self, configs: Sequence[Config], configuration: Config) -> None:
+    def edm_creation(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, EdmCreationSpec)
         try:
             if self.api.find_server(DEFAULT_SERVER_NAME) is None:
                 self._add(Code.SERVER_MISSING, f"Database server '{DEFAULT_SERVER_NAME}' not found")
-            names = search.unique(config.get(JobField.DATABASE) for config in configs)
+            names = search.unique(config.database for config in configs)
             existing = self.api.find_edms(names)
         except MoodysError as error:
             self._api_failed("EDMs", error)
             return
         self._add_if(Code.EDM_EXISTS, "EDMs already exist", [name for name in names if name in existing])
 
-    def edm_upgrade(self, configs: Sequence[Config], configuration: Config) -> None:
-        self._edms(config.get(JobField.DATABASE) for config in configs)
+    def edm_upgrade(self, jobs: Sequence[JobSpec]) -> None:
+        self._edms(config.database for config in _all(jobs, EdmDbUpgradeSpec))
 
-    def portfolio_creation(self, configs: Sequence[Config], configuration: Config) -> None:
-        pairs = self._pairs(configs)
+    def portfolio_creation(self, jobs: Sequence[JobSpec]) -> None:
+        pairs = self._pairs(_all(jobs, PortfolioCreationSpec))
         edms = self._edms(edm for edm, _ in pairs)
         if edms is None:
             return
@@ -174,18 +178,20 @@ class EntityRules:
             existing = [f"{edm}/{name}" for edm, name in dict.fromkeys(pairs) if (edm, name) in found]
             self._add_if(Code.PORTFOLIO_EXISTS, "Portfolios already exist", existing)
 
-    def mri_import(self, configs: Sequence[Config], configuration: Config) -> None:
+    def mri_import(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, MriImportSpec)
         missing_files: list[str] = []
         for config in configs:
-            for key in MRI_FILE_KEYS.values():
-                name = _text(config.get(key))
+            for field in MRI_FILE_FIELDS.values():
+                key = config.keys()[field]
+                name = _text(getattr(config, field))
                 try:
-                    path = self.resolve_file(config, name) if name else None
+                    path = self.resolve_file(config.data_directory, name) if name else None
                 except (OSError, ValueError) as error:
                     missing_files.append(f"{name or key} (cannot resolve the data directory: {error})")
                     continue
                 if path is None or not path.is_file():
-                    missing_files.append(str(path) if path else f"{config.get(PortfoliosColumn.PORTFOLIO)}: no {key}")
+                    missing_files.append(str(path) if path else f"{config.portfolio}: no {key}")
         self._add_if(Code.FILE_MISSING, "Import files not found", missing_files)
         pairs = self._pairs(configs)
         edms = self._edms(edm for edm, _ in pairs)
@@ -201,8 +207,8 @@ class EntityRules:
             return
         self._add_if(Code.ACCOUNTS_EXIST, "Portfolios already have accounts", with_accounts)
 
-    def treaties(self, configs: Sequence[Config], configuration: Config) -> None:
-        pairs = self._pairs(configs, name_key=TreatyColumn.TREATY_NAME)
+    def treaties(self, jobs: Sequence[JobSpec]) -> None:
+        pairs = self._pairs(_all(jobs, TreatySpec), name="treaty_name")
         edms = self._edms(edm for edm, _ in pairs)
         if not edms:
             return
@@ -226,8 +232,8 @@ class EntityRules:
         self._add_if(Code.CEDANT_AMBIGUOUS, "EDMs have more than one cedant", many_cedants)
         self._add_if(Code.TREATY_EXISTS, "Treaties already exist", existing)
 
-    def geohaz(self, configs: Sequence[Config], configuration: Config) -> None:
-        pairs = self._pairs(configs)
+    def geohaz(self, jobs: Sequence[JobSpec]) -> None:
+        pairs = self._pairs(_all(jobs, GeoHazSpec))
         edms = self._edms(edm for edm, _ in pairs)
         if not edms:
             return
@@ -245,9 +251,10 @@ class EntityRules:
             return
         self._add_if(Code.LOCATIONS_MISSING, "Portfolios have no locations", problems)
 
-    def portfolio_mapping(self, configs: Sequence[Config], configuration: Config) -> None:
+    def portfolio_mapping(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, PortfolioMappingSpec)
         pairs = self._pairs(configs)
-        subs = sub_portfolio_pairs(configs, configuration)
+        subs = sub_portfolio_pairs(configs)
         edms = self._edms([*(edm for edm, _ in pairs), *(edm for edm, _ in subs)])
         if not edms:
             return
@@ -268,7 +275,8 @@ class EntityRules:
                 [f"{edm}/{name}" for edm, name in subs if (edm, name) in existing_subs],
             )
 
-    def analysis(self, configs: Sequence[Config], configuration: Config) -> None:
+    def analysis(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, AnalysisSpec)
         pairs = self._pairs(configs)
         edms = self._edms(edm for edm, _ in pairs)
         if edms:
@@ -277,12 +285,12 @@ class EntityRules:
             self._existing_analyses(configs, edms)
         self.reference_data(configs)
 
-    def _analysis_treaties(self, configs: Sequence[Config], edms: Mapping[str, Edm]) -> None:
+    def _analysis_treaties(self, configs: Sequence[AnalysisSpec], edms: Mapping[str, Edm]) -> None:
         wanted: dict[str, list[str]] = defaultdict(list)
         for config in configs:
-            edm_name = _text(config.get(JobField.DATABASE))
+            edm_name = _text(config.database)
             if edm_name in edms:
-                wanted[edm_name].extend(column_values(config, ANALYSIS_TREATY_COLUMNS))
+                wanted[edm_name].extend(config.treaties)
         missing: list[str] = []
         try:
             for edm_name, names in wanted.items():
@@ -293,11 +301,11 @@ class EntityRules:
             return
         self._add_if(Code.TREATY_MISSING, "Required treaties not found", missing)
 
-    def _existing_analyses(self, configs: Sequence[Config], edms: Mapping[str, Edm]) -> None:
+    def _existing_analyses(self, configs: Sequence[AnalysisSpec], edms: Mapping[str, Edm]) -> None:
         by_edm: dict[str, list[str]] = defaultdict(list)
         for config in configs:
-            if _text(config.get(JobField.DATABASE)) in edms and config.get(AnalysisColumn.ANALYSIS_NAME):
-                by_edm[_text(config.get(JobField.DATABASE))].append(_text(config.get(AnalysisColumn.ANALYSIS_NAME)))
+            if _text(config.database) in edms and config.analysis_name:
+                by_edm[_text(config.database)].append(_text(config.analysis_name))
         existing: list[str] = []
         try:
             for edm_name, names in by_edm.items():
@@ -308,18 +316,18 @@ class EntityRules:
             return
         self._add_if(Code.ANALYSIS_EXISTS, "Analyses already exist", existing)
 
-    def reference_data(self, configs: Sequence[Config]) -> None:
+    def reference_data(self, configs: Sequence[AnalysisSpec]) -> None:
         """§7.3: model/output profiles and event-rate schemes exist (API-REF-001..004)."""
         profiles: dict[str, Any] = {}
         try:
-            for name in search.unique(config.get(AnalysisColumn.ANALYSIS_PROFILE) for config in configs):
+            for name in search.unique(config.analysis_profile for config in configs):
                 profiles[name] = self.api.model_profile(name)
             self._add_if(
                 Code.MODEL_PROFILE_MISSING,
                 "Model profiles not found in Moody's",
                 [name for name, profile in profiles.items() if profile is None],
             )
-            outputs = search.unique(config.get(AnalysisColumn.OUTPUT_PROFILE) for config in configs)
+            outputs = search.unique(config.output_profile for config in configs)
             self._add_if(
                 Code.OUTPUT_PROFILE_MISSING,
                 "Output profiles not found in Moody's",
@@ -327,9 +335,7 @@ class EntityRules:
             )
             missing_rates: list[str] = []
             rate_pairs = {
-                (_text(config.get(AnalysisColumn.ANALYSIS_PROFILE)), _text(config.get(AnalysisColumn.EVENT_RATE)))
-                for config in configs
-                if config.get(AnalysisColumn.EVENT_RATE)
+                (_text(config.analysis_profile), _text(config.event_rate)) for config in configs if config.event_rate
             }
             for profile_name, rate in sorted(rate_pairs):
                 profile = profiles.get(profile_name)
@@ -340,14 +346,14 @@ class EntityRules:
             self._raise_outage(error)
             self._add(Code.REFERENCE_API_ERROR, f"Reference data validation against Moody's API failed: {error}")
 
-    def _missing_members(self, configs: Sequence[Config], rollup: bool) -> None:
+    def _missing_members(self, configs: Sequence[GroupingSpec], rollup: bool) -> None:
         analyses: dict[str | None, list[str]] = defaultdict(list)
         groups: list[str] = []
         unmapped: list[str] = []
         for config in configs:
-            group_names = set(config.get(JobField.GROUP_NAMES) or [])
-            edm_map: Mapping[str, str] = config.get(JobField.ANALYSIS_EDM_MAP) or {}
-            for item in config.get(GROUP_ITEMS_KEY) or []:
+            group_names = set(config.group_names or [])
+            edm_map: Mapping[str, str] = config.analysis_edm_map or {}
+            for item in config.items or []:
                 if rollup and item in group_names:
                     groups.append(str(item))
                 elif edm_map.get(item):
@@ -376,8 +382,8 @@ class EntityRules:
         found = {group.name for group in self.api.find_groups(names)} if names else set()
         return [name for name in search.unique(names) if name not in found]
 
-    def _existing_groups(self, configs: Sequence[Config]) -> None:
-        names = search.unique(config.get(GroupingsColumn.GROUP_NAME) for config in configs)
+    def _existing_groups(self, configs: Sequence[GroupingSpec]) -> None:
+        names = search.unique(config.group_name for config in configs)
         try:
             found = {group.name for group in self.api.find_groups(names)} if names else set()
         except MoodysError as error:
@@ -385,20 +391,23 @@ class EntityRules:
             return
         self._add_if(Code.GROUP_EXISTS, "Groups already exist", [name for name in names if name in found])
 
-    def grouping(self, configs: Sequence[Config], configuration: Config) -> None:
+    def grouping(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, GroupingSpec)
         self._missing_members(configs, rollup=False)
         self._existing_groups(configs)
 
-    def grouping_rollup(self, configs: Sequence[Config], configuration: Config) -> None:
+    def grouping_rollup(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, GroupingSpec)
         self._missing_members(configs, rollup=True)
         self._existing_groups(configs)
 
-    def export_to_rdm(self, configs: Sequence[Config], configuration: Config) -> None:
+    def export_to_rdm(self, jobs: Sequence[JobSpec]) -> None:
+        configs = _all(jobs, ExportSpec)
         groups: list[str] = []
         analyses: dict[str | None, list[str]] = defaultdict(list)
         for config in configs:
-            for name in config.get(JobField.ANALYSIS_NAMES) or []:
-                (groups if config.get(JobField.IS_GROUP) else analyses[config.get(JobField.EDM_NAME)]).append(str(name))
+            for name in config.analysis_names or []:
+                (groups if config.is_group else analyses[config.edm_name]).append(str(name))
         try:
             missing_groups = self._absent_groups(groups)
             missing = {edm: self._absent(names, edm) for edm, names in analyses.items()}
@@ -413,20 +422,16 @@ class EntityRules:
         )
         total = len(search.unique(groups)) + sum(len(search.unique(names)) for names in analyses.values())
         missing_count = len(missing_groups) + sum(len(names) for names in missing.values())
-        rdm_name = next(
-            (_text(config.get(JobField.RDM_NAME)) for config in configs if config.get(JobField.RDM_NAME)), ""
-        )
+        rdm_name = next((_text(config.rdm_name) for config in configs if config.rdm_name), "")
         if total and missing_count == total:
             self._add(
                 Code.RDM_ITEMS_MISSING,
                 f"All {total} analyses/groups are missing. "
                 f"Cannot create RDM '{rdm_name}' with no valid items to export.",
             )
-        seeds = [
-            config for config in configs if config.get(JobField.IS_SEED_JOB) and not config.get(JobField.DATABASE_ID)
-        ]
+        seeds = [config for config in configs if config.is_seed_job and not config.database_id]
         if rdm_name and seeds:
-            server_name = _text(seeds[0].get(JobField.SERVER_NAME)) or DEFAULT_SERVER_NAME
+            server_name = _text(seeds[0].server_name) or DEFAULT_SERVER_NAME
             try:
                 found = self.api.find_databases(self.api.server_id(server_name), rdm_name)
             except MoodysError as error:
@@ -435,117 +440,111 @@ class EntityRules:
             self._add_if(Code.RDM_EXISTS, "RDM already exists", [str(row["databaseName"]) for row in found])
 
 
-def sub_portfolio_pairs(configs: Sequence[Config], configuration: Config) -> list[tuple[str, str]]:
-    """(EDM, sub-portfolio) pairs expected from mapping the base portfolios of ``configs``:
-    ``Portfolios`` rows with the same Database and Import File and ``Base Portfolio?`` = N."""
-    keys = {
-        (_text(config.get(JobField.DATABASE)), _text(config.get(PortfoliosColumn.IMPORT_FILE))) for config in configs
-    }
-    return [
-        (_text(row.get(PortfoliosColumn.DATABASE)), _text(row.get(PortfoliosColumn.PORTFOLIO)))
-        for row in configuration.get(SheetName.PORTFOLIOS) or []
-        if _text(row.get(PortfoliosColumn.BASE_PORTFOLIO)).upper() != YES
-        and (_text(row.get(PortfoliosColumn.DATABASE)), _text(row.get(PortfoliosColumn.IMPORT_FILE))) in keys
-    ]
+def _all(jobs: Sequence[JobSpec], kind: type[S]) -> list[S]:
+    return [typed(job, kind) for job in jobs]
 
 
-RULES: dict[BatchType, Callable[[EntityRules, Sequence[Config], Config], None]] = {
-    BatchType.EDM_CREATION: EntityRules.edm_creation,
-    BatchType.PORTFOLIO_CREATION: EntityRules.portfolio_creation,
-    BatchType.MRI_IMPORT: EntityRules.mri_import,
-    BatchType.CREATE_REINSURANCE_TREATIES: EntityRules.treaties,
-    BatchType.EDM_DB_UPGRADE: EntityRules.edm_upgrade,
-    BatchType.GEOHAZ: EntityRules.geohaz,
-    BatchType.PORTFOLIO_MAPPING: EntityRules.portfolio_mapping,
-    BatchType.ANALYSIS: EntityRules.analysis,
-    BatchType.GROUPING: EntityRules.grouping,
-    BatchType.GROUPING_ROLLUP: EntityRules.grouping_rollup,
-    BatchType.EXPORT_TO_RDM: EntityRules.export_to_rdm,
-}
+def sub_portfolio_pairs(configs: Sequence[PortfolioMappingSpec]) -> list[tuple[str, str]]:
+    """(EDM, sub-portfolio) pairs expected from mapping the base portfolios of ``configs`` (each
+    spec lists the workbook's sub-portfolios of its database and import file)."""
+    return list(dict.fromkeys((_text(config.database), sub) for config in configs for sub in config.sub_portfolios))
 
 
 def validate_entities(
-    api: MoodysApi,
-    resolve_file: FileResolver,
-    batch_type: BatchType,
-    configs: Sequence[Config],
-    configuration: Config,
+    api: MoodysApi, resolve_file: FileResolver, batch_type: BatchType, jobs: Sequence[JobSpec]
 ) -> list[EntityMessage]:
-    rule = RULES.get(batch_type)
-    if rule is None or not configs:
+    rule = entry(batch_type).validate
+    if rule is None or not jobs:
         return []
     rules = EntityRules(api, resolve_file)
-    rule(rules, configs, configuration)
+    rule(rules, jobs)
     return rules.messages
 
 
 # -- "does the entity a FINISHED job created still exist?" (§7.4) ---------------------------------
-def entity_exists(api: MoodysApi, batch_type: BatchType, config: Config, configuration: Config) -> bool:
+def entity_exists(api: MoodysApi, batch_type: BatchType, job: JobSpec) -> bool:
     """True when present (or not checkable: missing name fields); raises on API errors (BUG-11)."""
-    edm_name = _text(config.get(JobField.DATABASE))
-    if batch_type in (BatchType.GROUPING, BatchType.GROUPING_ROLLUP):
-        name = _text(config.get(GroupingsColumn.GROUP_NAME))
-        return not name or bool(api.find_groups([name]))
-    if batch_type is BatchType.EXPORT_TO_RDM:
-        rdm = _text(config.get(JobField.RDM_NAME))
-        server = _text(config.get(JobField.SERVER_NAME)) or DEFAULT_SERVER_NAME
-        return not rdm or bool(api.find_databases(api.server_id(server), rdm))
-    if batch_type not in ENTITY_CHECKS or not edm_name:
-        return True
-    edms = api.find_edms([edm_name])
-    if edm_name not in edms:
-        return False
-    return ENTITY_CHECKS[batch_type](api, edms[edm_name], config, configuration)
+    check = entry(batch_type).entity_exists
+    return True if check is None else bool(check(api, job))
 
 
-def _portfolio_check(
-    check: Callable[[MoodysApi, Edm, Any], bool],
-) -> Callable[[MoodysApi, Edm, Config, Config], bool]:
-    def run(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-        name = _text(config.get(PortfoliosColumn.PORTFOLIO))
+EdmCheck = Callable[[MoodysApi, Edm, Any], bool]
+EntityCheck = Callable[[MoodysApi, JobSpec], bool]
+
+
+def _in_edm(check: EdmCheck) -> EntityCheck:
+    """A check of something inside the job's EDM (its spec's ``database``): absent when the EDM is."""
+
+    def run(api: MoodysApi, job: JobSpec) -> bool:
+        edm_name = _text(getattr(job, "database", None))
+        if not edm_name:
+            return True
+        edms = api.find_edms([edm_name])
+        return edm_name in edms and check(api, edms[edm_name], job)
+
+    return run
+
+
+def _in_portfolio(check: Callable[[MoodysApi, Edm, Any], bool]) -> EntityCheck:
+    def run(api: MoodysApi, edm: Edm, job: Any) -> bool:
+        name = _text(job.portfolio)
         if not name:
             return True
         portfolio = api.find_portfolios(edm.exposure_id, [name]).get(name)
         return portfolio is not None and check(api, edm, portfolio)
 
-    return run
+    return _in_edm(run)
 
 
 def _major(version: Any) -> str:
     return _text(version).split(".", 1)[0]
 
 
-def _treaty_present(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-    name = _text(config.get(TreatyColumn.TREATY_NAME))
+@_in_edm
+def edm_present(api: MoodysApi, edm: Edm, job: EdmCreationSpec) -> bool:
+    return True
+
+
+@_in_edm
+def edm_upgraded(api: MoodysApi, edm: Edm, job: EdmDbUpgradeSpec) -> bool:
+    return _major(edm.data_version) == _major(job.target_edm_version)
+
+
+portfolio_present = _in_portfolio(lambda api, edm, portfolio: True)
+accounts_present = _in_portfolio(
+    lambda api, edm, portfolio: bool(api.accounts(edm.exposure_id, portfolio.portfolio_id))
+)
+geohaz_done = _in_portfolio(lambda api, edm, portfolio: bool(portfolio.geocode_version and portfolio.hazard_version))
+
+
+@_in_edm
+def treaty_present(api: MoodysApi, edm: Edm, job: TreatySpec) -> bool:
+    name = _text(job.treaty_name)
     return not name or name in api.find_treaties(edm.exposure_id, [name])
 
 
-def _analysis_present(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-    name = _text(config.get(AnalysisColumn.ANALYSIS_NAME))
+@_in_edm
+def analysis_present(api: MoodysApi, edm: Edm, job: AnalysisSpec) -> bool:
+    name = _text(job.analysis_name)
     return not name or bool(api.find_analyses([name], edm.name))
 
 
-def _subs_present(api: MoodysApi, edm: Edm, config: Config, configuration: Config) -> bool:
-    subs = [name for edm_name, name in sub_portfolio_pairs([config], configuration) if edm_name == edm.name]
+@_in_edm
+def subs_present(api: MoodysApi, edm: Edm, job: PortfolioMappingSpec) -> bool:
+    subs = [name for edm_name, name in sub_portfolio_pairs([job]) if edm_name == edm.name]
     return not subs or len(api.find_portfolios(edm.exposure_id, subs)) == len(set(subs))
 
 
-ENTITY_CHECKS: dict[BatchType, Callable[[MoodysApi, Edm, Config, Config], bool]] = {
-    BatchType.EDM_CREATION: lambda api, edm, config, configuration: True,
-    BatchType.PORTFOLIO_CREATION: _portfolio_check(lambda api, edm, portfolio: True),
-    BatchType.CREATE_REINSURANCE_TREATIES: _treaty_present,
-    BatchType.MRI_IMPORT: _portfolio_check(
-        lambda api, edm, portfolio: bool(api.accounts(edm.exposure_id, portfolio.portfolio_id))
-    ),
-    BatchType.EDM_DB_UPGRADE: lambda api, edm, config, configuration: (
-        _major(edm.data_version) == _major(config.get(JobField.TARGET_EDM_VERSION))
-    ),
-    BatchType.GEOHAZ: _portfolio_check(
-        lambda api, edm, portfolio: bool(portfolio.geocode_version and portfolio.hazard_version)
-    ),
-    BatchType.PORTFOLIO_MAPPING: _subs_present,
-    BatchType.ANALYSIS: _analysis_present,
-}
+def group_present(api: MoodysApi, job: JobSpec) -> bool:
+    name = _text(typed(job, GroupingSpec).group_name)
+    return not name or bool(api.find_groups([name]))
+
+
+def rdm_present(api: MoodysApi, job: JobSpec) -> bool:
+    export = typed(job, ExportSpec)
+    rdm = _text(export.rdm_name)
+    server = _text(export.server_name) or DEFAULT_SERVER_NAME
+    return not rdm or bool(api.find_databases(api.server_id(server), rdm))
 
 
 # -- deletes (§4.10, §4.11) -------------------------------------------------------------------------

@@ -164,10 +164,12 @@ def settle_untracked(batch_id: int, batch_type: BatchType, cycle_name: str, poll
 def asset_extra(cycle_name: str, batch_type: BatchType, batch_id: int) -> dict[str, Any]:
     """What a downstream DAG learns from the asset event: the cycle, the batch, the entities."""
     from irp import batch as batches
+    from irp.batch_types import entry
 
+    asset = entry(batch_type).asset
+    field = asset.entity_field if asset else None
     configs = [c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id, skipped=False)]
-    field = "rdm_name" if batch_type is BatchType.EXPORT_TO_RDM else "Database"
-    names = sorted({str(c[field]) for c in configs if c.get(field)})
+    names = sorted({str(c[field]) for c in configs if field and c.get(field)})
     return {"cycle": cycle_name, "batch_type": batch_type.value, "batch_id": batch_id, "entities": names}
 
 
@@ -233,14 +235,15 @@ class PrepareBatchOperator(BaseOperator):
         Teams. Only Moody's answers fail it: an outage fails the task retryably."""
         from irp import batch as batches
         from irp.backends import entity_validator
-        from irp.existing import POLICIES
+        from irp.batch_types import entry
         from irp.notifications.teams import TeamsMessage, send
 
-        if self.batch_type is BatchType.DATA_EXTRACTION:
+        registered = entry(self.batch_type)
+        if registered.validate is None:
             return
         settings = Settings.load()
         messages = batches.validate_batch(batch_id, entity_validator(self.cycle_name, settings))
-        policy = POLICIES.get(self.batch_type)
+        policy = registered.existing
         blocking = [m for m in messages if m.blocking and (policy is None or m.code != policy.code)]
         for message in messages:
             if not message.blocking:
@@ -262,19 +265,20 @@ class PrepareBatchOperator(BaseOperator):
     def _jobs(self, batch_id: int, context: Any) -> list[JobEntry]:
         """The batch's live jobs. Export to RDM: the seed job apart (XCom ``seed``), run first."""
         from irp import batch as batches
+        from irp.batch_types import entry
         from irp.labels import job_label
 
+        registered = entry(self.batch_type)
         configs = {c.id: c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id)}
         entries: list[JobEntry] = []
         seeds: list[JobEntry] = []
         for job in batches.get_batch_jobs(batch_id, skipped=False):
             data = configs[job.job_configuration_id]
-            entry = {"job_id": job.id, "batch_id": batch_id, "label": job_label(self.batch_type, job.id, data)}
-            is_seed = self.batch_type is BatchType.EXPORT_TO_RDM and bool(data.get("is_seed_job"))
-            (seeds if is_seed else entries).append(entry)
-        if self.batch_type is BatchType.EXPORT_TO_RDM:
+            job_entry = {"job_id": job.id, "batch_id": batch_id, "label": job_label(self.batch_type, job.id, data)}
+            (seeds if registered.is_seed(data) else entries).append(job_entry)
+        if registered.seeded:
             if len(seeds) > 1 or (entries and not seeds):
-                raise AirflowFailException(f"Export to RDM batch {batch_id} must have exactly one seed job")
+                raise AirflowFailException(f"{self.batch_type} batch {batch_id} must have exactly one seed job")
             context["ti"].xcom_push(key=XCOM_SEED, value=seeds[0] if seeds else None)
         self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + len(seeds))
         return entries
@@ -288,7 +292,9 @@ class PrepareBatchOperator(BaseOperator):
         batch_id = self._batch_id()
         if batch_id is None:
             self.log.info("This cycle's workbook needs no %s batch", self.batch_type)
-            if self.batch_type is BatchType.EXPORT_TO_RDM:
+            from irp.batch_types import entry
+
+            if entry(self.batch_type).seeded:
                 context["ti"].xcom_push(key=XCOM_SEED, value=None)
             return []
         self._validate(batch_id, context)

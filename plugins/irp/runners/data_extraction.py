@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from irp.configuration.specs import DataExtractionSpec, JobSpec
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType
 from irp.exceptions import JobError
 from irp.moodys.protocol import StatusReport, SubmissionResult
@@ -43,30 +44,29 @@ class DataExtractionRunner:
         self,
         batch_type: BatchType,
         job_id: int,
-        job_configuration: Mapping[str, Any],
+        job: JobSpec,
         *,
         installation_id: UUID | None = None,
     ) -> SubmissionResult:
         """Run the extraction (it sends nothing to Moody's, so ``installation_id`` keys nothing)."""
-        if batch_type is not BatchType.DATA_EXTRACTION:
+        if not isinstance(job, DataExtractionSpec):
             raise JobError(f"DataExtractionRunner cannot run a {batch_type} job")
-        metadata = job_configuration.get("Metadata") or {}
-        for field in ("Portfolio", "Import File", "accounts_import_file", "locations_import_file"):
-            if not job_configuration.get(field):
-                raise JobError(f"Missing required field: {field}")
-        folder = cycle_directory(self.template_root, metadata.get("Cycle Type"))
+        for field in ("portfolio", "import_file", "accounts_import_file", "locations_import_file"):
+            job.require(field)
+        cycle_type = job.require_cycle_type()
+        folder = cycle_directory(self.template_root, cycle_type)
         parameters = {
-            "import_file": str(job_configuration["Import File"]),
-            "portfolio": str(job_configuration["Portfolio"]),
-            "date_value": str(metadata.get("Current Date Value", "")),
-            "cycle_type": str(metadata.get("Cycle Type", "")),
-            "edm": str(job_configuration.get("Database", "")),
+            "import_file": str(job.import_file),
+            "portfolio": str(job.portfolio),
+            "date_value": str(job.current_date_value),
+            "cycle_type": cycle_type,
+            "edm": str(job.database if job.database is not None else ""),
         }
         output = cycle_data_folder(self.storage_root, self.cycle_name)
         output.mkdir(parents=True, exist_ok=True)
         files = {
-            "account": safe_name(job_configuration["accounts_import_file"], "accounts_import_file"),
-            "location": safe_name(job_configuration["locations_import_file"], "locations_import_file"),
+            "account": safe_name(job.accounts_import_file, job.keys()["accounts_import_file"]),
+            "location": safe_name(job.locations_import_file, job.keys()["locations_import_file"]),
         }
         counts: dict[str, int] = {}
         for kind, template in TEMPLATES.items():

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from irp.configuration.specs import JobSpec, PortfolioMappingSpec
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType
 from irp.exceptions import JobError
 from irp.moodys.jobs import RequestKeys
@@ -37,31 +38,30 @@ class PortfolioMappingRunner:
         self.template_root = Path(sql_folder) / "portfolio_mapping"
 
     def submit_job(
-        self, batch_type: BatchType, job_id: int, job_configuration: Mapping[str, Any], *, installation_id: UUID
+        self, batch_type: BatchType, job_id: int, job: JobSpec, *, installation_id: UUID
     ) -> SubmissionResult:
-        if batch_type is not BatchType.PORTFOLIO_MAPPING:
+        if not isinstance(job, PortfolioMappingSpec):
             raise JobError(f"PortfolioMappingRunner cannot run a {batch_type} job")
-        for field in ("Portfolio", "Database", "Import File"):
-            if not job_configuration.get(field):
-                raise JobError(f"Missing required field: {field}")
-        metadata = job_configuration.get("Metadata") or {}
-        folder = cycle_directory(self.template_root, metadata.get("Cycle Type"))
-        template = folder / f"{safe_name(job_configuration['Import File'], 'Import File')}.sql"
-        edm, portfolio = str(job_configuration["Database"]), str(job_configuration["Portfolio"])
+        for field in ("portfolio", "database", "import_file"):
+            job.require(field)
+        cycle_type = job.require_cycle_type()
+        folder = cycle_directory(self.template_root, cycle_type)
+        template = folder / f"{safe_name(job.import_file, job.keys()['import_file'])}.sql"
+        edm, portfolio = str(job.database), str(job.portfolio)
         if not template.is_file():
             return SubmissionResult(
                 SYNCHRONOUS_WORKFLOW_ID,
                 request={"sql_script": str(template)},
                 response={"workflow_id": SYNCHRONOUS_WORKFLOW_ID, "status": "SKIPPED",
-                          "message": f"No mapping script for import file {job_configuration['Import File']}"},
+                          "message": f"No mapping script for import file {job.import_file}"},
             )  # fmt: skip
         database_name, portfolio_id = self.hook.portfolio_mapping_target(edm, portfolio)
         parameters = {
-            "import_file": str(job_configuration["Import File"]),
+            "import_file": str(job.import_file),
             "portfolio": portfolio,
             "portfolio_id": portfolio_id,
-            "date_value": str(metadata.get("Current Date Value", "")),
-            "cycle_type": str(metadata.get("Cycle Type", "")),
+            "date_value": str(job.current_date_value),
+            "cycle_type": cycle_type,
             "edm": database_name,
         }
         assignments = self._assignments(template, parameters)

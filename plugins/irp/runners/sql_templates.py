@@ -31,7 +31,7 @@ def cycle_directory(root: Path, cycle_type: object) -> Path:
     """The template folder of a cycle type: ``test`` for any type containing "test", else the
     folder whose name equals the cycle type, compared case-insensitively."""
     if not isinstance(cycle_type, str) or not cycle_type.strip():
-        raise JobError("Metadata 'Cycle Type' is required to choose the SQL templates")
+        raise JobError("A cycle type is required to choose the SQL templates")
     wanted = "test" if "test" in cycle_type.lower() else cycle_type.lower()
     folders = {p.name.lower(): p for p in root.iterdir() if p.is_dir()} if root.is_dir() else {}
     if wanted not in folders:
