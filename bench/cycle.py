@@ -30,6 +30,7 @@ import _common  # noqa: F401  (puts plugins/ on sys.path)
 import httpx
 from _common import print_table
 
+from irp.configuration.specs import EdmCreationSpec
 from irp.constants import BatchType
 from irp.moodys.hook import MoodysHook
 from irp.triggers.job import MoodysJobTrigger
@@ -72,8 +73,8 @@ def summarize(base_url: str, started: float, ended: float, slot_seconds: float) 
     )
 
 
-def config(number: int, label: str) -> dict[str, str]:
-    return {"Database": f"RM_EDM_BENCH_{label}_{number:04d}"}
+def config(number: int, label: str) -> EdmCreationSpec:
+    return EdmCreationSpec(database=f"RM_EDM_BENCH_{label}_{number:04d}")
 
 
 def run_irp(base_url: str, jobs: int, slots: int, poll_interval: float) -> Outcome:

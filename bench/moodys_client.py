@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
+from irp.configuration.specs import EdmCreationSpec  # noqa: E402
 from irp.constants import BatchType  # noqa: E402
 from irp.moodys.hook import MoodysHook  # noqa: E402
 from irp.moodys.retry import RetryPolicy  # noqa: E402
@@ -70,8 +71,8 @@ def new_hook() -> MoodysHook:
     return MoodysHook(moodys_conn_id=CONN_ID, retry_policy=RetryPolicy(backoff_factor=0.01))
 
 
-def edm_config(number: int) -> dict[str, str]:
-    return {"Database": f"RM_EDM_202511_Bench_{number}"}
+def edm_config(number: int) -> EdmCreationSpec:
+    return EdmCreationSpec(database=f"RM_EDM_202511_Bench_{number}")
 
 
 def timed(action: Callable[[], object]) -> float:
