@@ -19,7 +19,7 @@ from irp.configuration.specs import JobSpec
 from irp.constants import BatchType
 from irp.moodys.api import ApiPath
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Callable[..., Any])
 
 #: A job configuration as stored (JSON object).
 JobData = Mapping[str, Any]
@@ -27,7 +27,7 @@ JobData = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class Ref(Generic[T]):
-    """A function (or other attribute) of a module, imported when first used.
+    """A function of a module, imported when first used.
 
     ``name`` may be dotted (``EntityRules.analysis``). The registry's tests resolve every reference.
     """
@@ -40,10 +40,10 @@ class Ref(Generic[T]):
         value: Any = importlib.import_module(self.module)
         for part in self.name.split("."):
             value = getattr(value, part)
-        return value  # type: ignore[no-any-return]
+        return value
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.target(*args, **kwargs)  # type: ignore[operator]
+        return self.target(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.module}:{self.name}"

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from irp.batch_types import REGISTRY, BatchTypeEntry, entry
 from irp.configuration import generate_job_configurations, job_counts, parse_workbook, required_batch_types
+from irp.configuration.schema import (
+    AnalysisColumn,
+    DatabasesColumn,
+    GroupingsColumn,
+    MetadataKey,
+    PortfoliosColumn,
+    SheetName,
+    TreatyColumn,
+)
 from irp.constants import BatchType
 from irp.labels import job_label
 from irp.moodys.api import ApiPath
@@ -142,3 +153,41 @@ def test_the_sample_workbook_generates_and_counts_through_the_registry():
     for batch_type in BatchType:
         jobs = generate_job_configurations(document, batch_type)
         assert len(jobs) == counts[batch_type] == entry(batch_type).count(document) > 0
+
+
+PLUGINS = PROJECT_ROOT / "plugins" / "irp"
+
+
+def _sources(*excluded: str) -> dict[str, str]:
+    return {
+        str(path.relative_to(PLUGINS)): path.read_text()
+        for path in PLUGINS.rglob("*.py")
+        if not any(str(path.relative_to(PLUGINS)).startswith(prefix) for prefix in excluded)
+    }
+
+
+def test_generic_code_names_no_batch_type_member():
+    """Only the registry's modules (and each job generator, naming its own batch type in errors)
+    name a batch type; everything else asks the registry."""
+    member = re.compile(r"\bBatchType\.(" + "|".join(bt.name for bt in BatchType) + r")\b")
+    found = {
+        (name, match.group(0))
+        for name, text in _sources("batch_types/", "configuration/jobs.py").items()
+        for match in member.finditer(text)
+    }
+    assert found == set()
+
+
+def test_no_workbook_heading_is_spelled_outside_the_configuration_package():
+    headings = {
+        member.value
+        for enum in (SheetName, MetadataKey, DatabasesColumn, PortfoliosColumn, TreatyColumn, AnalysisColumn)
+        for member in enum
+    } | {GroupingsColumn.GROUP_NAME.value}
+    # "Portfolio" is also an Exposure Level value the treaty body maps to Moody's code.
+    allowed = {("moodys/jobs.py", '"Portfolio"')}
+    literal = re.compile("|".join(re.escape(f'"{heading}"') for heading in sorted(headings, key=len, reverse=True)))
+    found = {
+        (name, match.group(0)) for name, text in _sources("configuration/").items() for match in literal.finditer(text)
+    }
+    assert found == allowed
