@@ -357,9 +357,9 @@ def validate_batch(batch_id: int, validator: EntityValidator, *, store: Store | 
     if not pending:
         return []
     document = configuration_data(batch.configuration_id, store=store)
-    spec = entry(batch.batch_type).spec
+    registered = entry(batch.batch_type)
     return validator.validate_entities(
-        batch.batch_type, [spec.from_json(config.job_configuration_data, document) for config in pending]
+        batch.batch_type, [registered.job_spec(config.job_configuration_data, document) for config in pending]
     )
 
 

@@ -48,9 +48,9 @@ def find_existing(batch_id: int, validator: EntityValidator, *, store: Store | N
     if not configs:
         return []
     document = batches.configuration_data(batch.configuration_id, store=store)
-    spec = entry(batch.batch_type).spec
+    registered = entry(batch.batch_type)
     messages = validator.validate_entities(
-        batch.batch_type, [spec.from_json(data, document) for data in configs.values()]
+        batch.batch_type, [registered.job_spec(data, document) for data in configs.values()]
     )
     entities = [entity for message in messages if message.code == policy.code for entity in message.entities]
     found = []

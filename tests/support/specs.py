@@ -12,7 +12,7 @@ from irp.constants import BatchType
 
 
 def spec(batch_type: BatchType | str, data: Mapping[str, Any], document: Mapping[str, Any] | None = None) -> JobSpec:
-    return entry(batch_type).spec.from_json(data, document)
+    return entry(batch_type).job_spec(data, document)
 
 
 def specs(

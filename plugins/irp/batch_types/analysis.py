@@ -7,6 +7,7 @@ from irp.batch_types.entry import (
     BACKENDS,
     CONFIGURATION,
     MOODYS,
+    SPECS,
     STORE_JOBS,
     VALIDATION,
     BatchTypeEntry,
@@ -17,15 +18,14 @@ from irp.batch_types.entry import (
 )
 from irp.configuration.jobs import ANALYSIS_ROW
 from irp.configuration.schema import AnalysisColumn
-from irp.configuration.specs import AnalysisSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.ANALYSIS,
     synchronous=False,
     label=JobLabel(AnalysisColumn.ANALYSIS_NAME.value),
-    spec=AnalysisSpec,
+    spec=Ref(SPECS, "AnalysisSpec"),
     required=Ref(CONFIGURATION, "has_analyses"),
     generate=Ref(CONFIGURATION, "analysis_jobs"),
     count=Ref(CONFIGURATION, "count_analyses"),

@@ -3,17 +3,16 @@ API calls, synchronous)."""
 
 from __future__ import annotations
 
-from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, VALIDATION, BatchTypeEntry, JobLabel, Ref
+from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, SPECS, VALIDATION, BatchTypeEntry, JobLabel, Ref
 from irp.configuration.jobs import TREATY_ROW
 from irp.configuration.schema import TreatyColumn
-from irp.configuration.specs import TreatySpec
 from irp.constants import BatchType
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.CREATE_REINSURANCE_TREATIES,
     synchronous=True,
     label=JobLabel(TreatyColumn.TREATY_NAME.value, with_database=True),
-    spec=TreatySpec,
+    spec=Ref(SPECS, "TreatySpec"),
     required=Ref(CONFIGURATION, "has_analyses"),
     generate=Ref(CONFIGURATION, "create_reinsurance_treaties_jobs"),
     count=Ref(CONFIGURATION, "count_treaty_jobs"),

@@ -3,17 +3,16 @@ the CSVs MRI Import uploads (SQL, synchronous, nothing in Moody's)."""
 
 from __future__ import annotations
 
-from irp.batch_types.entry import BACKENDS, CONFIGURATION, BatchTypeEntry, JobLabel, Ref
+from irp.batch_types.entry import BACKENDS, CONFIGURATION, SPECS, BatchTypeEntry, JobLabel, Ref
 from irp.configuration.jobs import PORTFOLIO_ROW
 from irp.configuration.schema import PortfoliosColumn
-from irp.configuration.specs import DataExtractionSpec
 from irp.constants import BatchType
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.DATA_EXTRACTION,
     synchronous=True,
     label=JobLabel(PortfoliosColumn.IMPORT_FILE.value),
-    spec=DataExtractionSpec,
+    spec=Ref(SPECS, "DataExtractionSpec"),
     required=Ref(CONFIGURATION, "has_base_portfolios"),
     generate=Ref(CONFIGURATION, "data_extraction_jobs"),
     count=Ref(CONFIGURATION, "count_base_portfolios"),

@@ -6,6 +6,7 @@ from irp.batch_types.entry import (
     BACKENDS,
     CONFIGURATION,
     MOODYS,
+    SPECS,
     VALIDATION,
     BatchTypeEntry,
     EmittedAsset,
@@ -14,15 +15,14 @@ from irp.batch_types.entry import (
     Ref,
 )
 from irp.configuration.jobs import DATABASE_ROW, JobField
-from irp.configuration.specs import EdmCreationSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.EDM_CREATION,
     synchronous=False,
     label=JobLabel(JobField.DATABASE),
-    spec=EdmCreationSpec,
+    spec=Ref(SPECS, "EdmCreationSpec"),
     required=Ref(CONFIGURATION, "has_databases"),
     generate=Ref(CONFIGURATION, "edm_creation_jobs"),
     count=Ref(CONFIGURATION, "count_databases"),

@@ -4,17 +4,16 @@ A lost submission is not looked up: sending the upgrade again creates nothing tw
 
 from __future__ import annotations
 
-from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, VALIDATION, BatchTypeEntry, JobLabel, Ref
+from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, SPECS, VALIDATION, BatchTypeEntry, JobLabel, Ref
 from irp.configuration.jobs import DATABASE_ROW, JobField
-from irp.configuration.specs import EdmDbUpgradeSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.EDM_DB_UPGRADE,
     synchronous=False,
     label=JobLabel(JobField.DATABASE),
-    spec=EdmDbUpgradeSpec,
+    spec=Ref(SPECS, "EdmDbUpgradeSpec"),
     required=Ref(CONFIGURATION, "upgrades_edms"),
     generate=Ref(CONFIGURATION, "edm_db_upgrade_jobs"),
     count=Ref(CONFIGURATION, "count_databases"),

@@ -12,12 +12,14 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from irp.configuration.jobs import RowSource
-from irp.configuration.specs import JobSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
+
+if TYPE_CHECKING:
+    from irp.configuration.specs import JobSpec
 
 T = TypeVar("T", bound=Callable[..., Any])
 
@@ -111,8 +113,8 @@ class BatchTypeEntry:
     #: Submitting a job also completes it: no Moody's job to follow.
     synchronous: bool
     label: JobLabel
-    #: The typed job spec a stored job configuration is read as (``spec.from_json``).
-    spec: type[JobSpec]
+    #: The typed job spec class a stored job configuration is read as (:meth:`job_spec`).
+    spec: Ref[type[JobSpec]]
     # -- the workbook (irp.configuration) ------------------------------------------------------
     #: parsed document → whether the cycle creates this batch type (§4.3).
     required: Ref[Callable[[JobData], bool]]
@@ -158,9 +160,10 @@ class BatchTypeEntry:
         """``on_existing`` applies: what a job creates may already exist."""
         return self.existing is not None
 
-    def job_spec(self, data: JobData) -> JobSpec:
-        """A stored job configuration as this batch type's typed spec."""
-        return self.spec.from_json(data)
+    def job_spec(self, data: JobData, document: JobData | None = None) -> JobSpec:
+        """A stored job configuration as this batch type's typed spec; ``document`` (the parsed
+        workbook) fills what a spec derives from other rows (Portfolio Mapping's sub-portfolios)."""
+        return self.spec.target.from_json(data, document)
 
     def is_seed(self, data: JobData) -> bool:
         return self.seed_field is not None and bool(data.get(self.seed_field))
@@ -182,3 +185,4 @@ MOODYS = "irp.moodys.jobs"
 VALIDATION = "irp.moodys.validation"
 BACKENDS = "irp.backends"
 STORE_JOBS = "irp.job"
+SPECS = "irp.configuration.specs"

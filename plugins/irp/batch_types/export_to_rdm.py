@@ -9,6 +9,7 @@ from irp.batch_types.entry import (
     BACKENDS,
     CONFIGURATION,
     MOODYS,
+    SPECS,
     STORE_JOBS,
     VALIDATION,
     BatchTypeEntry,
@@ -19,15 +20,14 @@ from irp.batch_types.entry import (
     Ref,
 )
 from irp.configuration.jobs import EXPORT_CHANGEABLE, JobField
-from irp.configuration.specs import ExportSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.EXPORT_TO_RDM,
     synchronous=False,
     label=JobLabel(JobField.ANALYSIS_NAMES),
-    spec=ExportSpec,
+    spec=Ref(SPECS, "ExportSpec"),
     required=Ref(CONFIGURATION, "exports_rdm"),
     generate=Ref(CONFIGURATION, "export_to_rdm_jobs"),
     count=Ref(CONFIGURATION, "count_export_items"),

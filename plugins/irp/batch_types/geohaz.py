@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, VALIDATION, BatchTypeEntry, JobLabel, JobList, Ref
+from irp.batch_types.entry import (
+    BACKENDS,
+    CONFIGURATION,
+    MOODYS,
+    SPECS,
+    VALIDATION,
+    BatchTypeEntry,
+    JobLabel,
+    JobList,
+    Ref,
+)
 from irp.configuration.jobs import PORTFOLIO_ROW
 from irp.configuration.schema import PortfoliosColumn
-from irp.configuration.specs import GeoHazSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.GEOHAZ,
     synchronous=False,
     label=JobLabel(PortfoliosColumn.PORTFOLIO.value),
-    spec=GeoHazSpec,
+    spec=Ref(SPECS, "GeoHazSpec"),
     required=Ref(CONFIGURATION, "geocodes"),
     generate=Ref(CONFIGURATION, "geohaz_jobs"),
     count=Ref(CONFIGURATION, "count_base_portfolios"),

@@ -7,6 +7,7 @@ from irp.batch_types.entry import (
     BACKENDS,
     CONFIGURATION,
     MOODYS,
+    SPECS,
     STORE_JOBS,
     VALIDATION,
     BatchTypeEntry,
@@ -17,15 +18,14 @@ from irp.batch_types.entry import (
 )
 from irp.configuration.jobs import GROUP_ROW
 from irp.configuration.schema import GroupingsColumn
-from irp.configuration.specs import GroupingSpec
 from irp.constants import BatchType
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.GROUPING_ROLLUP,
     synchronous=False,
     label=JobLabel(GroupingsColumn.GROUP_NAME.value),
-    spec=GroupingSpec,
+    spec=Ref(SPECS, "GroupingSpec"),
     required=Ref(CONFIGURATION, "has_rollups"),
     generate=Ref(CONFIGURATION, "grouping_rollup_jobs"),
     count=Ref(CONFIGURATION, "count_rollups"),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, VALIDATION, BatchTypeEntry, JobLabel, Ref
+from irp.batch_types.entry import BACKENDS, CONFIGURATION, MOODYS, SPECS, VALIDATION, BatchTypeEntry, JobLabel, Ref
 from irp.configuration.jobs import PORTFOLIO_ROW
 from irp.configuration.schema import PortfoliosColumn
-from irp.configuration.specs import PortfolioCreationSpec
 from irp.constants import BatchType
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.PORTFOLIO_CREATION,
     synchronous=True,
     label=JobLabel(PortfoliosColumn.PORTFOLIO.value),
-    spec=PortfolioCreationSpec,
+    spec=Ref(SPECS, "PortfolioCreationSpec"),
     required=Ref(CONFIGURATION, "has_base_portfolios"),
     generate=Ref(CONFIGURATION, "per_base_portfolio_jobs"),
     count=Ref(CONFIGURATION, "count_base_portfolios"),

@@ -3,17 +3,16 @@ the sub-portfolios created through the API (synchronous)."""
 
 from __future__ import annotations
 
-from irp.batch_types.entry import BACKENDS, CONFIGURATION, VALIDATION, BatchTypeEntry, JobLabel, Ref
+from irp.batch_types.entry import BACKENDS, CONFIGURATION, SPECS, VALIDATION, BatchTypeEntry, JobLabel, Ref
 from irp.configuration.jobs import PORTFOLIO_ROW
 from irp.configuration.schema import PortfoliosColumn
-from irp.configuration.specs import PortfolioMappingSpec
 from irp.constants import BatchType
 
 ENTRY = BatchTypeEntry(
     batch_type=BatchType.PORTFOLIO_MAPPING,
     synchronous=True,
     label=JobLabel(PortfoliosColumn.PORTFOLIO.value),
-    spec=PortfolioMappingSpec,
+    spec=Ref(SPECS, "PortfolioMappingSpec"),
     required=Ref(CONFIGURATION, "has_base_portfolios"),
     generate=Ref(CONFIGURATION, "per_base_portfolio_jobs"),
     count=Ref(CONFIGURATION, "count_base_portfolios"),

@@ -19,7 +19,7 @@ from irp.configuration.schema import (
 )
 from irp.constants import BatchType
 from irp.labels import job_label
-from irp.moodys.api import ApiPath
+from irp.moodys.paths import ApiPath
 from irp.settings import PROJECT_ROOT
 
 SAMPLE = PROJECT_ROOT / "include" / "workbooks" / "sample_cycle.xlsx"

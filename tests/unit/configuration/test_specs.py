@@ -40,7 +40,7 @@ def stored(data: dict[str, Any]) -> dict[str, Any]:
 def round_trips(document: dict[str, Any]) -> int:
     count = 0
     for batch_type in BatchType:
-        kind = entry(batch_type).spec
+        kind = entry(batch_type).spec.target
         for data in map(stored, generate_job_configurations(document, batch_type)):
             spec = kind.from_json(data)
             assert spec.to_json() == data, (batch_type, data)
