@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import Any, TypeVar
 
 from irp.batch_types import entry
@@ -39,11 +38,9 @@ from irp.constants import BatchType
 from irp.moodys import search
 from irp.moodys.api import DEFAULT_SERVER_NAME, DataBridgeStatus, Edm, MoodysApi
 from irp.moodys.errors import MoodysError, MoodysUnavailableError
-from irp.moodys.jobs import MRI_FILE_FIELDS, typed
+from irp.moodys.jobs import MRI_FILE_FIELDS, FileResolver, typed
 from irp.moodys.protocol import EntityMessage
 
-#: Finds an import file (the job's data directory or None, the file's name).
-FileResolver = Callable[[Any, str], Path]
 S = TypeVar("S", bound=JobSpec)
 
 
@@ -121,9 +118,9 @@ class EntityRules:
     ) -> dict[tuple[str, str], Any] | None:
         """Found portfolios keyed by (EDM, portfolio) for pairs whose EDM exists."""
         by_edm: dict[str, list[str]] = defaultdict(list)
-        for edm_name, portfolio in pairs:
+        for edm_name, portfolio_name in pairs:
             if edm_name in edms:
-                by_edm[edm_name].append(portfolio)
+                by_edm[edm_name].append(portfolio_name)
         found: dict[tuple[str, str], Any] = {}
         try:
             for edm_name, names in by_edm.items():
