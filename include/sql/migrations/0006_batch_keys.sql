@@ -24,6 +24,10 @@ ALTER TABLE irp_job
     DROP CONSTRAINT irp_job_job_configuration_id_fkey,
     ADD CONSTRAINT fk_job_job_configuration FOREIGN KEY (batch_id, job_configuration_id)
         REFERENCES irp_job_configuration (batch_id, id);
+-- The key's own index: deleting a batch's job configurations checks each against it (by the batch
+-- alone, the check would walk the batch's 10,000 just-deleted jobs per configuration).
+DROP INDEX idx_job_configuration;
+CREATE INDEX idx_job_configuration ON irp_job (job_configuration_id, batch_id);
 
 -- The resubmission and override links are set on a few rows only: index those, not 10,000 NULLs per
 -- batch. Every lookup is by equality, which the planner knows implies IS NOT NULL.
