@@ -57,11 +57,6 @@ def interleaved_timings(
     return {name: Timing(statistics.median(walls[name]), statistics.median(cpus[name])) for name in runs}
 
 
-def interleaved_medians(runs: Mapping[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median wall seconds of each run, taking turns (:func:`interleaved_timings`)."""
-    return {name: timing.wall for name, timing in interleaved_timings(runs, repeat).items()}
-
-
 def backend_cpu_clock(pid: int) -> CpuClock:
     """CPU seconds a local Postgres backend has used, from /proc (0 when it is not on this machine)."""
     stat = Path(f"/proc/{pid}/stat")
