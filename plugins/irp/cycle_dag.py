@@ -23,8 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import DAG, BaseOperator, Param, TaskGroup
 
 from irp.assets import cycle_asset
 from irp.constants import BatchType
@@ -37,7 +36,13 @@ from irp.cycles import (
     OnExisting,
     load_declarations,
 )
-from irp.operators.batch import XCOM_BATCH_IDS, PrepareBatchOperator, PrepareExistingOperator, cycle_result
+from irp.operators.batch import (
+    XCOM_BATCH_IDS,
+    CycleResultOperator,
+    PrepareBatchOperator,
+    PrepareExistingOperator,
+    ReportErrorOperator,
+)
 from irp.operators.job import MoodysJobOperator
 from irp.settings import Settings
 
@@ -149,20 +154,18 @@ def render_cycle(plan: CyclePlan) -> DAG:
             if batch_ids is None:
                 batch_ids = prepare.output[XCOM_BATCH_IDS]
         poll_intervals = {batch.batch_type.value: batch.poll_interval for batch in plan.batches}
-        verdict = task(
-            cycle_result, task_id="cycle_result", trigger_rule="all_done", retries=0,
-            outlets=[plan.final_asset] if plan.final_asset else [],
-        )(batch_ids, declaration.name, poll_intervals)  # fmt: skip
+        verdict = CycleResultOperator(
+            task_id="cycle_result", batch_ids=batch_ids, cycle_name=declaration.name, poll_intervals=poll_intervals,
+            trigger_rule="all_done", retries=0, outlets=[plan.final_asset] if plan.final_asset else [],
+        )  # fmt: skip
         upstream >> verdict
+        if batch_ids is not None:
+            batch_ids.operator >> verdict  # not a template field: the dependency is set here
     return dag
 
 
 def build_cycle_dag(declaration: CycleDeclaration) -> DAG:
     return render_cycle(plan_cycle(declaration, Settings.load()))
-
-
-def _report_broken(message: str) -> None:
-    raise AirflowFailException(message)
 
 
 def broken_declaration_dag(error: DeclarationError) -> DAG:
@@ -175,7 +178,7 @@ def broken_declaration_dag(error: DeclarationError) -> DAG:
         tags=["irp", "cycle", "broken"],
         doc_md=f"The cycle file `{error.source}` could not be read:\n\n```\n{error.message}\n```",
     ) as dag:
-        task(_report_broken, task_id="report_error", retries=0)(error.message)
+        ReportErrorOperator(task_id="report_error", message=error.message, retries=0)
     return dag
 
 

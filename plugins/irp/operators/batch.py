@@ -559,6 +559,49 @@ def cycle_result(
     log.info("Every batch of the cycle completed: %s", sorted(batch_ids))
 
 
+class CycleResultOperator(BaseOperator):
+    """The run's verdict (:func:`cycle_result`) as its last task. An operator class rather than
+    ``@task``: the decorator's import (the standard provider's Python operators) would cost every
+    task instance of the cycle a few dozen milliseconds when it parses the DAG file.
+
+    :param batch_ids: the batch ids the first prepare task created (its XCom ``batch_ids``, an
+        ``XComArg``): resolved here, not templated, so that a workbook that failed to load (no
+        such XCom) ends in a verdict that says so rather than in a rendering error.
+    :param poll_intervals: batch type name → poll interval, to follow jobs no task follows.
+    """
+
+    ui_color = "#f4ecf7"
+
+    def __init__(self, *, batch_ids: Any, cycle_name: str, poll_intervals: Mapping[str, float], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batch_ids = batch_ids
+        self.cycle_name = cycle_name
+        self.poll_intervals = dict(poll_intervals)
+
+    def execute(self, context: Any) -> None:
+        from airflow.sdk.definitions.xcom_arg import XComArg
+        from airflow.sdk.exceptions import XComNotFound
+
+        batch_ids = self.batch_ids
+        if isinstance(batch_ids, XComArg):
+            try:
+                batch_ids = batch_ids.resolve(context)
+            except XComNotFound:
+                batch_ids = None
+        cycle_result(batch_ids, self.cycle_name, self.poll_intervals, **context)
+
+
+class ReportErrorOperator(BaseOperator):
+    """The only task of a cycle file that could not be read: it fails with the error."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def execute(self, context: Any) -> None:
+        raise AirflowFailException(self.message)
+
+
 def _notify_stalled(batch_type: BatchType, cycle_name: str, result: ReconResult, context: Any) -> None:
     from irp.notifications.teams import BatchOutcome, batch_message, send
 
