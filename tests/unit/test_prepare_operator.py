@@ -141,7 +141,6 @@ def test_export_prepare_runs_the_seed_job_and_a_clear_of_it_resubmits_the_seed(a
     state = TaskState()
     first = TaskInstance(task_id="export_to_rdm.prepare", map_index=-1)
     deferral = run_export(first, state, batch_id)
-    assert deferral.kwargs["seed"]["job_id"] == seed_id
     assert deferral.trigger.job_id == seed_id
     assert first.xcom["seed"]["job_id"] == seed_id
     assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.ACTIVE
@@ -154,7 +153,7 @@ def test_export_prepare_runs_the_seed_job_and_a_clear_of_it_resubmits_the_seed(a
     task = seed_context(retry, state)["task"]
     task.batch_ids = {EXPORT.value: batch_id}
     with pytest.raises(AirflowFailException, match="Clear this task to resubmit it"):
-        task.execute_seed_complete(seed_context(retry, state), seed_event(deferral, "FAILED"), deferral.kwargs["seed"])
+        task.execute_seed_complete(seed_context(retry, state), seed_event(deferral, "FAILED"))
     # A person clears it: the seed is resubmitted as a new job, the batch is not prepared again.
     cleared = TaskInstance(task_id="export_to_rdm.prepare", map_index=-1, try_number=3, max_tries=4)
     resubmitted = run_export(cleared, state, batch_id)
@@ -164,7 +163,7 @@ def test_export_prepare_runs_the_seed_job_and_a_clear_of_it_resubmits_the_seed(a
     jobs.update_job_status(replacement.id, JobStatus.FINISHED, store=airflow_store)
     ctx = seed_context(cleared, state)
     ctx["task"].batch_ids = {EXPORT.value: batch_id}
-    listed = ctx["task"].execute_seed_complete(ctx, seed_event(resubmitted, "FINISHED"), deferral.kwargs["seed"])
+    listed = ctx["task"].execute_seed_complete(ctx, seed_event(resubmitted, "FINISHED"))
     assert [entry["job_id"] for entry in listed] == [other_id]
 
 

@@ -355,29 +355,28 @@ class PrepareBatchOperator(BaseOperator):
         try:
             runner.execute(context)
         except TaskDeferred as deferral:  # resume here, not in the job operator's execute_complete
-            self.moodys_job_url = runner.moodys_job_url
             raise TaskDeferred(
-                trigger=deferral.trigger, method_name="execute_seed_complete", kwargs={"seed": seed},
-                timeout=deferral.timeout,
-            ) from None  # fmt: skip
+                trigger=deferral.trigger, method_name="execute_seed_complete", timeout=deferral.timeout
+            ) from None
         finally:
             self.moodys_job_url = runner.moodys_job_url
 
-    def execute_seed_complete(self, context: Any, event: dict[str, Any], seed: JobEntry) -> list[JobEntry]:
+    def execute_seed_complete(self, context: Any, event: dict[str, Any]) -> list[JobEntry]:
         """The seed job ended (the trigger's event): record it as its job task would, then list
         the other jobs. A failed seed fails this task; clearing it resubmits the seed."""
         self._load(context, resumed=True)
         self._publish_previous(context)
+        batch_id = self._batch_id()
+        assert batch_id is not None
+        seed, entries = self._entries(batch_id)
+        assert seed is not None
         runner = self._seed_task(seed)
         try:
             runner.execute_complete(context, event)
         finally:
             self.moodys_job_url = runner.moodys_job_url
-        batch_id = self._batch_id()
-        assert batch_id is not None
-        _, entries = self._entries(batch_id)
         self.log.info("%s batch %s: seed job %s FINISHED, %s jobs to run", self.batch_type, batch_id,
-                      seed["job_id"], len(entries))  # fmt: skip
+                      event["job_id"], len(entries))  # fmt: skip
         return entries
 
     # -- execution -------------------------------------------------------------------------------
