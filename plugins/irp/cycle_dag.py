@@ -8,10 +8,10 @@ and the job list) and ``job``, one mapped task instance per job (submit, then wa
 triggerer). The first ``prepare`` also loads the workbook and creates the batches (the others read
 their ids from its XCom); Export to RDM's runs the seed job that creates the RDM, deferring while
 Moody's works, before listing the other jobs. ``cycle_result``, the run's only leaf, fails the run
-unless every batch completed in it. A run of the sample workbook (61 jobs) is 12 + 61 + 1 task
-instances. The task bodies live in
-:mod:`irp.operators`: this module plans the DAG from plain data (:func:`plan_cycle`) and renders
-the plan (:func:`render_cycle`), as astronomer-cosmos does.
+unless every batch completed in it. The sample workbook's 61 jobs run in 73 task instances.
+
+The task bodies live in :mod:`irp.operators`: this module plans the DAG from plain data
+(:func:`plan_cycle`) and renders the plan (:func:`render_cycle`), as astronomer-cosmos does.
 
 Building the DAG reads only the cycle's declaration: no database, network or workbook work.
 """
