@@ -102,7 +102,7 @@ def _render_batch(
     settings, name, batch_type = plan.settings, cycle.declaration.name, plan.batch_type
     retry = {"retries": settings.retries, "retry_delay": settings.retry_delay}
     prepare_class = PrepareExistingOperator if plan.may_exist else PrepareBatchOperator
-    job_arguments = {
+    job_arguments: dict[str, Any] = {
         "batch_type": batch_type.value, "cycle_name": name, "poll_interval": plan.poll_interval,
         "timeout": settings.timeout, "defer_after": settings.defer_after,
     }  # fmt: skip
