@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from irp.constants import BatchType, JobStatus
-from irp.triggers.job import FIRST_POLL_SECONDS, MoodysJobTrigger, TriggerOutcome, poll_delays
+from irp.triggers.job import MoodysJobTrigger, TriggerOutcome
+from irp.triggers.poller import FIRST_POLL_SECONDS, poll_delays
 from tests.moodys.cycle import EDM, INSTALLATION, METADATA
 
 EDM_CREATION = BatchType.EDM_CREATION
