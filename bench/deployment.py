@@ -50,6 +50,7 @@ class Figures:
     cpu: float
     http_calls: int
     status_reads: int
+    routes: dict[str, int]
     failed_tries: int
     stale_events: int
     scheduler_peak: int
@@ -139,6 +140,7 @@ def measure(project: Path, executor: Executor, workbook: Path, defer_after: floa
                 cpu=cpu,
                 http_calls=after["apiRequests"] - before["apiRequests"],
                 status_reads=status_reads(routes) - status_reads(before["apiRoutes"]),
+                routes={r: n - earlier for r, n in routes.items() if n > (earlier := before["apiRoutes"].get(r, 0))},
                 failed_tries=sum(max(int(ti.get("try_number") or 1) - 1, 0) for ti in run.tasks())
                 + len([ti for ti in run.tasks() if ti["state"] == "failed"]),
                 stale_events=stale_events(running.logs()[Role.SCHEDULER]),
@@ -194,12 +196,24 @@ def main() -> None:
     size = f"{args.scale} x the {args.workbook}" if args.scale > 1 else f"the {args.workbook}"
     title = f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores)"
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))
+    print_routes(sides)
     if len(sides) == 2:
         base, ours = sides[0][1], sides[1][1]
         cpu = (base.cpu / base.jobs) / (ours.cpu / ours.jobs)
         tis = (base.task_instances / base.jobs) / (ours.task_instances / ours.jobs)
         print(f"\nbaseline / this checkout: wall {base.wall / ours.wall:.2f}x, CPU per job {cpu:.2f}x, "
               f"task instances per job {tis:.2f}x")  # fmt: skip
+
+
+def print_routes(sides: list[tuple[str, Figures]], top: int = 15) -> None:
+    """The routes that cost the most HTTP calls per job (on any side), side by side."""
+    totals: dict[str, int] = {}
+    for _, figures in sides:
+        for route, count in figures.routes.items():
+            totals[route] = max(totals.get(route, 0), count)
+    busiest = sorted(totals, key=lambda route: -totals[route])[:top]
+    table = [[route, *[f"{f.routes.get(route, 0) / f.jobs:.2f}" for _, f in sides]] for route in busiest]
+    print_table("HTTP calls per job, by route", ["route", *[name for name, _ in sides]], table)
 
 
 def _cores() -> int:
