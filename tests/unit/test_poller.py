@@ -33,7 +33,9 @@ def submit(hook: Any, *names: str) -> list[str]:
     ]  # fmt: skip
 
 
-def trigger(workflow_id: str, *, job_id: int = 7, deadline: float = 60, poll_interval: float = 0.01) -> Any:
+def trigger(
+    workflow_id: str, *, job_id: int = 7, deadline: float = 60, poll_interval: float = 0.01
+) -> MoodysJobTrigger:
     return MoodysJobTrigger(
         job_id=job_id, batch_type=EDM_CREATION.value, workflow_id=workflow_id, moodys_conn_id="moodys_default",
         poll_interval=poll_interval, deadline=time.time() + deadline,

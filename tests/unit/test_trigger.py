@@ -99,3 +99,14 @@ def test_polls_start_close_together_and_back_off_to_the_interval():
     assert list(itertools.islice(poll_delays(10.0), 5)) == [FIRST_POLL_SECONDS, 3.0, 4.5, 6.75, 10.0]
     assert list(itertools.islice(poll_delays(10.0), 8))[-3:] == [10.0, 10.0, 10.0]
     assert list(itertools.islice(poll_delays(0.5), 3)) == [0.5, 0.5, 0.5]  # never longer than asked
+
+
+def test_no_event_sooner_than_the_settle_time_after_the_deferral(hook, sim):
+    """Airflow 3.3.2 fails a task resumed before the scheduler saw its deferring worker exit."""
+    from irp.triggers.job import RESUME_SETTLE_SECONDS
+
+    quick = trigger(moodys_job(hook))
+    quick.deferred_at = time.time()
+    (event,) = events(quick)
+    assert event["outcome"] == TriggerOutcome.ENDED
+    assert time.time() - quick.deferred_at >= RESUME_SETTLE_SECONDS

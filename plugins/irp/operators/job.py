@@ -187,6 +187,7 @@ class MoodysJobOperator(BaseOperator):
             poll_interval=self.poll_interval or settings.poll_interval,
             deadline=deadline,
             job_url=self.moodys_job_url or "",
+            deferred_at=time.time(),
         )
 
     def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:

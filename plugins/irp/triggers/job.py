@@ -6,6 +6,11 @@ the Moody's job running), turns every failure into one event, and cancels the Mo
 on its own: it subscribes its job to the process's shared :mod:`poller <irp.triggers.poller>`,
 which asks Moody's for many jobs in one request, polls close together at first (short jobs end
 sooner) and backs off to ``poll_interval``.
+
+No event is yielded sooner than :data:`RESUME_SETTLE_SECONDS` after the task deferred: Airflow
+3.3.2 fails a task resumed before the scheduler has processed the executor's report of the
+worker that deferred it ("finished with state success, but the task instance's state attribute
+is running": apache/airflow#66374 fixed the scheduled/queued variants, #72716/#71579 are open).
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from irp.constants import BatchType, JobStatus
 
+#: The least time between a task's deferral and the event that resumes it (see above); measured
+#: with ``bench/deployment.py`` on a busy 2-core machine (README, Benchmarks).
+RESUME_SETTLE_SECONDS = 5.0
+
 
 class TriggerOutcome(StrEnum):
     ENDED = "ended"  # Moody's reports a terminal status (FINISHED, FAILED, CANCELLED)
@@ -33,6 +42,7 @@ class MoodysJobTrigger(BaseTrigger):
     :param poll_interval: the longest pause between two polls (the cycle file's ``poll_interval``).
     :param deadline: epoch seconds after which the job is reported as timed out.
     :param job_url: the job's page in Moody's, handed back in the event for the operator link.
+    :param deferred_at: epoch seconds of the deferral (0: unknown, a trigger of an older release).
     """
 
     def __init__(
@@ -45,6 +55,7 @@ class MoodysJobTrigger(BaseTrigger):
         poll_interval: float,
         deadline: float,
         job_url: str = "",
+        deferred_at: float = 0.0,
     ) -> None:
         super().__init__()
         self.job_id = job_id
@@ -54,6 +65,7 @@ class MoodysJobTrigger(BaseTrigger):
         self.poll_interval = poll_interval
         self.deadline = deadline  # epoch seconds
         self.job_url = job_url
+        self.deferred_at = deferred_at
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -66,6 +78,7 @@ class MoodysJobTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
                 "job_url": self.job_url,
+                "deferred_at": self.deferred_at,
             },
         )
 
@@ -79,6 +92,12 @@ class MoodysJobTrigger(BaseTrigger):
         return MoodysHook(self.moodys_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        event = await self._wait()
+        await asyncio.sleep(max(self.deferred_at + RESUME_SETTLE_SECONDS - time.time(), 0.0))
+        yield event
+
+    async def _wait(self) -> TriggerEvent:
+        """The one event of this trigger: its job ended, the deadline passed, or an error."""
         from irp.triggers.poller import poller
 
         subscription = None
@@ -95,14 +114,13 @@ class MoodysJobTrigger(BaseTrigger):
                     report = await hook.aget_job_status(batch_type, self.workflow_id)
                 subscription.polls += 1
                 if not self._ended(report.status):
-                    yield self._event(TriggerOutcome.TIMEOUT, status=report.status.value, polls=subscription.polls)
-                    return
-            yield self._event(
+                    return self._event(TriggerOutcome.TIMEOUT, status=report.status.value, polls=subscription.polls)
+            return self._event(
                 TriggerOutcome.ENDED, status=report.status.value, payload=report.payload, polls=subscription.polls
             )
         except Exception as exc:  # one event, never an exception: the task decides
             polls = subscription.polls if subscription else 0
-            yield self._event(TriggerOutcome.ERROR, message=f"{type(exc).__name__}: {exc}", polls=polls)
+            return self._event(TriggerOutcome.ERROR, message=f"{type(exc).__name__}: {exc}", polls=polls)
         finally:
             if subscription is not None:
                 shared.unsubscribe(subscription)  # cancelled (the task was stopped) or done
