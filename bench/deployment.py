@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -51,6 +52,7 @@ class Figures:
     http_calls: int
     status_reads: int
     routes: dict[str, int]
+    logs: Path | None
     failed_tries: int
     stale_events: int
     scheduler_peak: int
@@ -102,7 +104,21 @@ def stale_events(log: Path) -> int:
     return len(STALE_EVENT.findall(log.read_text(errors="replace"))) if log.exists() else 0
 
 
-def measure(project: Path, executor: Executor, workbook: Path, defer_after: float | None) -> Figures:
+def keep_logs(logs: dict[Role, Path], folder: Path | None) -> Path | None:
+    """Copies of the deployment's process logs (``--keep-logs``), which the run's folder loses."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run_", dir=folder))
+    for role, log in logs.items():
+        if log.exists():
+            shutil.copy(log, folder / f"{role.value}.log")
+    return folder
+
+
+def measure(
+    project: Path, executor: Executor, workbook: Path, defer_after: float | None, keep: Path | None = None
+) -> Figures:
     settings = {} if defer_after is None else {"defer_after_seconds": defer_after}
     with tempfile.TemporaryDirectory(prefix="irp_bench_deployment_") as folder:
         home = Path(folder)
@@ -144,6 +160,7 @@ def measure(project: Path, executor: Executor, workbook: Path, defer_after: floa
                 failed_tries=sum(max(int(ti.get("try_number") or 1) - 1, 0) for ti in run.tasks())
                 + len([ti for ti in run.tasks() if ti["state"] == "failed"]),
                 stale_events=stale_events(running.logs()[Role.SCHEDULER]),
+                logs=keep_logs(running.logs(), keep),
                 scheduler_peak=peaks[Role.SCHEDULER],
                 triggerer_peak=peaks[Role.TRIGGERER],
                 state=state,
@@ -181,6 +198,7 @@ def main() -> None:
     parser.add_argument("--workbook", choices=["sample", "minimal"], default="sample")
     parser.add_argument("--scale", type=int, default=1, help="copies of the sample (61 jobs each)")
     parser.add_argument("--defer-after", type=float, help="defer_after_seconds of every batch type (both sides)")
+    parser.add_argument("--keep-logs", type=Path, help="copy each side's process logs into this folder")
     args = parser.parse_args()
     executor = Executor.LOCAL if args.executor == "local" else Executor.CELERY
     with tempfile.TemporaryDirectory(prefix="irp_bench_workbook_") as folder:
@@ -191,8 +209,9 @@ def main() -> None:
         sides: list[tuple[str, Figures]] = []
         if args.baseline:
             with checkout(args.baseline) as baseline:
-                sides.append((f"baseline {args.baseline}", measure(baseline, executor, workbook, args.defer_after)))
-        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, args.defer_after)))
+                figures = measure(baseline, executor, workbook, args.defer_after, args.keep_logs)
+                sides.append((f"baseline {args.baseline}", figures))
+        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, args.defer_after, args.keep_logs)))
     size = f"{args.scale} x the {args.workbook}" if args.scale > 1 else f"the {args.workbook}"
     title = f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores)"
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))

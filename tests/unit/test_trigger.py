@@ -106,7 +106,7 @@ def test_no_event_sooner_than_the_settle_time_after_the_deferral(hook, sim):
     from irp.triggers.job import RESUME_SETTLE_SECONDS
 
     quick = trigger(moodys_job(hook))
-    quick.deferred_at = time.time()
+    quick.deferred_at = time.time() - RESUME_SETTLE_SECONDS + 1.0  # deferred a while ago, ends now
     (event,) = events(quick)
     assert event["outcome"] == TriggerOutcome.ENDED
     assert time.time() - quick.deferred_at >= RESUME_SETTLE_SECONDS

@@ -27,7 +27,7 @@ from irp.constants import BatchType, JobStatus
 
 #: The least time between a task's deferral and the event that resumes it (see above); measured
 #: with ``bench/deployment.py`` on a busy 2-core machine (README, Benchmarks).
-RESUME_SETTLE_SECONDS = 5.0
+RESUME_SETTLE_SECONDS = 10.0
 
 
 class TriggerOutcome(StrEnum):
