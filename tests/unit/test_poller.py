@@ -112,6 +112,14 @@ def test_a_job_the_list_omits_is_asked_on_its_own(hook, sim):
     assert routes(sim)[SINGLE_ROUTE] - before.get(SINGLE_ROUTE, 0) == 1  # asked once, then it left
 
 
+def test_a_malformed_id_fails_its_own_trigger_only(hook, sim):
+    (real,) = submit(hook, "RM_EDM_BESIDE_A_TYPO")
+    malformed, ended = run_all(trigger("23000001; DROP"), trigger(real))
+    assert malformed["outcome"] == TriggerOutcome.ERROR
+    assert "Invalid workflow_id" in malformed["message"]
+    assert (ended["outcome"], ended["status"]) == (TriggerOutcome.ENDED, JobStatus.FINISHED)
+
+
 def test_transient_rate_limits_are_retried_by_the_hook_not_reported(hook, sim):
     (workflow_id,) = submit(hook, "RM_EDM_RATE_LIMITED")
     sim.admin.fault(method="GET", pathRegex="^/platform/riskdata/v1/jobs$", status=429, times=2, retryAfter=0)

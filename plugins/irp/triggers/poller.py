@@ -119,12 +119,14 @@ class JobPoller:
         now = time.monotonic()
         for subscription in subscriptions:
             subscription.due = now + next(subscription.delays)
-        if not self.listed:
-            await asyncio.gather(*(self._ask_alone(hook, s) for s in subscriptions))
-            return
+        # A malformed id is asked alone (its own error), never in a list whose answer others share.
+        listed = [s for s in subscriptions if self.listed and s.workflow_id.strip().isdigit()]
+        alone = [s for s in subscriptions if s not in listed]
         size = jobs.STATUS_LIST_SIZE
-        chunks = [subscriptions[start : start + size] for start in range(0, len(subscriptions), size)]
-        await asyncio.gather(*(self._ask_listed(hook, chunk) for chunk in chunks))
+        chunks = [listed[start : start + size] for start in range(0, len(listed), size)]
+        await asyncio.gather(
+            *(self._ask_listed(hook, chunk) for chunk in chunks), *(self._ask_alone(hook, s) for s in alone)
+        )
 
     async def _ask_listed(self, hook: MoodysHook, chunk: Sequence[Subscription]) -> None:
         self.requests += 1
