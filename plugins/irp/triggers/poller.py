@@ -105,6 +105,10 @@ class JobPoller:
                         await asyncio.wait_for(self._changed.wait(), wait)
                     continue
                 await self._poll(hook, list(self.subscriptions))
+        except Exception as exc:  # a fault of the poller itself: every waiting trigger hears of it
+            for subscription in list(self.subscriptions):
+                self._fail(subscription, exc)
+            raise
         finally:
             self.closed = True  # before any await: a new subscriber starts a new poller
             if _POLLERS.get(self._key) is self:
@@ -120,8 +124,10 @@ class JobPoller:
         for subscription in subscriptions:
             subscription.due = now + next(subscription.delays)
         # A malformed id is asked alone (its own error), never in a list whose answer others share.
-        listed = [s for s in subscriptions if self.listed and s.workflow_id.strip().isdigit()]
-        alone = [s for s in subscriptions if s not in listed]
+        listed: list[Subscription] = []
+        alone: list[Subscription] = []
+        for subscription in subscriptions:
+            (listed if self.listed and subscription.workflow_id.strip().isdigit() else alone).append(subscription)
         size = jobs.STATUS_LIST_SIZE
         chunks = [listed[start : start + size] for start in range(0, len(listed), size)]
         await asyncio.gather(
