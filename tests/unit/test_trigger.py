@@ -101,12 +101,14 @@ def test_polls_start_close_together_and_back_off_to_the_interval():
     assert list(itertools.islice(poll_delays(0.5), 3)) == [0.5, 0.5, 0.5]  # never longer than asked
 
 
-def test_no_event_sooner_than_the_settle_time_after_the_deferral(hook, sim):
+def test_no_event_sooner_than_the_settle_time_after_the_deferral(hook, sim, monkeypatch):
     """Airflow 3.3.2 fails a task resumed before the scheduler saw its deferring worker exit."""
-    from irp.triggers.job import RESUME_SETTLE_SECONDS
+    from irp.settings import Settings
 
+    assert Settings().resume_settle_seconds == 10.0
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "1.5")
     quick = trigger(moodys_job(hook))
-    quick.deferred_at = time.time() - RESUME_SETTLE_SECONDS + 1.0  # deferred a while ago, ends now
+    quick.deferred_at = time.time()
     (event,) = events(quick)
     assert event["outcome"] == TriggerOutcome.ENDED
-    assert time.time() - quick.deferred_at >= RESUME_SETTLE_SECONDS
+    assert time.time() - quick.deferred_at >= 1.5

@@ -7,7 +7,7 @@ on its own: it subscribes its job to the process's shared :mod:`poller <irp.trig
 which asks Moody's for many jobs in one request, polls close together at first (short jobs end
 sooner) and backs off to ``poll_interval``.
 
-No event is yielded sooner than :data:`RESUME_SETTLE_SECONDS` after the task deferred: Airflow
+No event is yielded sooner than ``[irp] resume_settle_seconds`` after the task deferred: Airflow
 3.3.2 fails a task resumed before the scheduler has processed the executor's report of the
 worker that deferred it ("finished with state success, but the task instance's state attribute
 is queued", or "running": apache/airflow#66374, #72716, #71579), and a LocalExecutor worker was
@@ -25,10 +25,6 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from irp.constants import BatchType, JobStatus
-
-#: The least time between a task's deferral and the event that resumes it (see above); measured
-#: with ``bench/deployment.py`` on a busy 2-core machine (README, Benchmarks).
-RESUME_SETTLE_SECONDS = 10.0
 
 
 class TriggerOutcome(StrEnum):
@@ -93,8 +89,11 @@ class MoodysJobTrigger(BaseTrigger):
         return MoodysHook(self.moodys_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from irp.settings import Settings
+
         event = await self._wait()
-        await asyncio.sleep(max(self.deferred_at + RESUME_SETTLE_SECONDS - time.time(), 0.0))
+        settle = Settings.load().resume_settle_seconds
+        await asyncio.sleep(max(self.deferred_at + settle - time.time(), 0.0))
         yield event
 
     async def _wait(self) -> TriggerEvent:
