@@ -3,13 +3,16 @@ dag-processor, triggerer as processes; LocalExecutor or CeleryExecutor; Postgres
 checkout against a baseline revision, side by side.
 
     .venv/bin/python bench/deployment.py [--baseline REV] [--executor local|celery] [--workbook sample|minimal]
-                                         [--scale N]
+                                         [--scale N] [--defer-after SECONDS]
 
 ``--scale N`` runs N copies of the sample (``tools/make_sample_workbook.py --scale N``: 61 N jobs).
+``--defer-after SECONDS`` sets every batch type's ``defer_after_seconds`` (both sides; default: the
+cycle file's default).
 
 Printed per side: wall time of the run against the simulated critical path (per batch type, its
 longest Moody's job; batch types run one after another), task instances, task instances per
-Moody's job, CPU seconds of every Airflow process per job, HTTP calls to Moody's per job, and the
+Moody's job, CPU seconds of every Airflow process per job, HTTP calls to Moody's per job (and of
+them, job status reads), failed tries and stale executor events in the scheduler log, and the
 peak memory of the scheduler and the triggerer. The baseline runs from a temporary git worktree
 of REV with this checkout's harness and simulator.
 """
@@ -17,6 +20,8 @@ of REV with this checkout's harness and simulator.
 from __future__ import annotations
 
 import argparse
+import re
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -45,6 +50,11 @@ class Figures:
     jobs: int
     cpu: float
     http_calls: int
+    status_reads: int
+    routes: dict[str, int]
+    logs: Path | None
+    failed_tries: int
+    stale_events: int
     scheduler_peak: int
     triggerer_peak: int
     state: str
@@ -76,10 +86,44 @@ def critical_path(run: CycleRun) -> float:
     return sum(longest.values())
 
 
-def measure(project: Path, executor: Executor, workbook: Path) -> Figures:
+#: Routes (as the simulator counts them) that read the status of Moody's jobs: one job or a list.
+STATUS_ROUTES = re.compile(r"^GET /(platform/\w+/v1/jobs|riskmodeler/v1/workflows)(/\{id\})?$")
+
+
+def status_reads(routes: dict[str, int]) -> int:
+    return sum(count for route, count in routes.items() if STATUS_ROUTES.match(route))
+
+
+#: How the scheduler reports a task it failed on a stale executor event (apache/airflow#66374 and
+#: the open RUNNING variant): "... finished with state success, but the task instance's state
+#: attribute is running ..." / "state mismatch".
+STALE_EVENT = re.compile(r"but the task instance's state attribute is|state mismatch", re.IGNORECASE)
+
+
+def stale_events(log: Path) -> int:
+    return len(STALE_EVENT.findall(log.read_text(errors="replace"))) if log.exists() else 0
+
+
+def keep_logs(logs: dict[Role, Path], folder: Path | None) -> Path | None:
+    """Copies of the deployment's process logs (``--keep-logs``), which the run's folder loses."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run_", dir=folder))
+    for role, log in logs.items():
+        if log.exists():
+            shutil.copy(log, folder / f"{role.value}.log")
+    return folder
+
+
+def measure(
+    project: Path, executor: Executor, workbook: Path, defer_after: float | None, keep: Path | None = None
+) -> Figures:
+    settings = {} if defer_after is None else {"defer_after_seconds": defer_after}
     with tempfile.TemporaryDirectory(prefix="irp_bench_deployment_") as folder:
         home = Path(folder)
-        with cycle_deployment(home, executor, {CYCLE: (workbook, "rerun")}, project=project) as (running, services):
+        cycles = {CYCLE: (workbook, "rerun")}
+        with cycle_deployment(home, executor, cycles, project=project, batch_settings=settings) as (running, services):
             run = CycleRun(running, services, CYCLE)
             peaks = {Role.SCHEDULER: 0, Role.TRIGGERER: 0}
             stop = threading.Event()
@@ -92,7 +136,7 @@ def measure(project: Path, executor: Executor, workbook: Path) -> Figures:
             sampler = threading.Thread(target=sample, daemon=True)
             running.wait_for_dag(run.dag_id)
             cpu_before = running.cpu_seconds()
-            requests_before = run.admin.state()["apiRequests"]
+            before = run.admin.state()
             started = time.monotonic()
             sampler.start()
             run.start()
@@ -102,13 +146,21 @@ def measure(project: Path, executor: Executor, workbook: Path) -> Figures:
             stop.set()
             sampler.join()
             jobs = len(run.store_jobs())
+            after = run.admin.state()
+            routes = after["apiRoutes"]
             return Figures(
                 wall=wall,
                 critical_path=critical_path(run),
                 task_instances=len(run.tasks()),
                 jobs=jobs,
                 cpu=cpu,
-                http_calls=run.admin.state()["apiRequests"] - requests_before,
+                http_calls=after["apiRequests"] - before["apiRequests"],
+                status_reads=status_reads(routes) - status_reads(before["apiRoutes"]),
+                routes={r: n - earlier for r, n in routes.items() if n > (earlier := before["apiRoutes"].get(r, 0))},
+                failed_tries=sum(max(int(ti.get("try_number") or 1) - 1, 0) for ti in run.tasks())
+                + len([ti for ti in run.tasks() if ti["state"] == "failed"]),
+                stale_events=stale_events(running.logs()[Role.SCHEDULER]),
+                logs=keep_logs(running.logs(), keep),
                 scheduler_peak=peaks[Role.SCHEDULER],
                 triggerer_peak=peaks[Role.TRIGGERER],
                 state=state,
@@ -131,6 +183,9 @@ def rows(sides: list[tuple[str, Figures]]) -> list[list[str]]:
         line("CPU s of Airflow (all processes)", lambda f: f"{f.cpu:.0f}"),
         line("CPU s per job", lambda f: f"{f.cpu / f.jobs:.2f}"),
         line("HTTP calls to Moody's per job", lambda f: f"{f.http_calls / f.jobs:.1f}"),
+        line("of them job status reads", lambda f: f"{f.status_reads / f.jobs:.1f}"),
+        line("failed tries (retried or failed)", lambda f: str(f.failed_tries)),
+        line("stale executor events (scheduler log)", lambda f: str(f.stale_events)),
         line("scheduler peak memory", lambda f: f"{f.scheduler_peak / mib:.0f} MiB"),
         line("triggerer peak memory", lambda f: f"{f.triggerer_peak / mib:.0f} MiB"),
     ]
@@ -142,6 +197,8 @@ def main() -> None:
     parser.add_argument("--executor", choices=["local", "celery"], default="local")
     parser.add_argument("--workbook", choices=["sample", "minimal"], default="sample")
     parser.add_argument("--scale", type=int, default=1, help="copies of the sample (61 jobs each)")
+    parser.add_argument("--defer-after", type=float, help="defer_after_seconds of every batch type (both sides)")
+    parser.add_argument("--keep-logs", type=Path, help="copy each side's process logs into this folder")
     args = parser.parse_args()
     executor = Executor.LOCAL if args.executor == "local" else Executor.CELERY
     with tempfile.TemporaryDirectory(prefix="irp_bench_workbook_") as folder:
@@ -152,17 +209,30 @@ def main() -> None:
         sides: list[tuple[str, Figures]] = []
         if args.baseline:
             with checkout(args.baseline) as baseline:
-                sides.append((f"baseline {args.baseline}", measure(baseline, executor, workbook)))
-        sides.append(("this checkout", measure(_common.ROOT, executor, workbook)))
+                figures = measure(baseline, executor, workbook, args.defer_after, args.keep_logs)
+                sides.append((f"baseline {args.baseline}", figures))
+        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, args.defer_after, args.keep_logs)))
     size = f"{args.scale} x the {args.workbook}" if args.scale > 1 else f"the {args.workbook}"
     title = f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores)"
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))
+    print_routes(sides)
     if len(sides) == 2:
         base, ours = sides[0][1], sides[1][1]
         cpu = (base.cpu / base.jobs) / (ours.cpu / ours.jobs)
         tis = (base.task_instances / base.jobs) / (ours.task_instances / ours.jobs)
         print(f"\nbaseline / this checkout: wall {base.wall / ours.wall:.2f}x, CPU per job {cpu:.2f}x, "
               f"task instances per job {tis:.2f}x")  # fmt: skip
+
+
+def print_routes(sides: list[tuple[str, Figures]], top: int = 15) -> None:
+    """The routes that cost the most HTTP calls per job (on any side), side by side."""
+    totals: dict[str, int] = {}
+    for _, figures in sides:
+        for route, count in figures.routes.items():
+            totals[route] = max(totals.get(route, 0), count)
+    busiest = sorted(totals, key=lambda route: -totals[route])[:top]
+    table = [[route, *[f"{f.routes.get(route, 0) / f.jobs:.2f}" for _, f in sides]] for route in busiest]
+    print_table("HTTP calls per job, by route", ["route", *[name for name, _ in sides]], table)
 
 
 def _cores() -> int:

@@ -42,7 +42,14 @@ def ended(trigger: MoodysJobTrigger, status: JobStatus, outcome: TriggerOutcome 
             "job_url": trigger.job_url, "status": status.value, "polls": 3}  # fmt: skip
 
 
-def test_execute_submits_checks_once_and_defers_in_the_same_task_instance(edm_jobs, sim, airflow_store):
+def status_reads(sim: Any) -> int:
+    routes = sim.admin.state()["apiRoutes"]
+    return sum(count for route, count in routes.items() if route.startswith("GET /platform/riskdata/v1/jobs"))
+
+
+def test_execute_submits_and_defers_at_once_in_the_same_task_instance(edm_jobs, sim, airflow_store):
+    """With no ``defer_after`` a just-submitted job is not polled in the worker: Moody's answered
+    its submission, and the trigger's shared poller asks next."""
     batch_id, (job_id,) = edm_jobs()
     task = operator(job_id, batch_id)
     trigger = deferred(task, TaskInstance())
@@ -52,6 +59,17 @@ def test_execute_submits_checks_once_and_defers_in_the_same_task_instance(edm_jo
     assert trigger.job_id == job_id
     assert trigger.job_url == task.moodys_job_url
     assert job.moodys_workflow_id in trigger.job_url
+    assert [t.job_status for t in jobs.get_job_tracking(job_id, store=airflow_store)][-1] is JobStatus.SUBMITTED
+    assert status_reads(sim) == 0
+
+
+def test_a_reattached_job_is_checked_once_before_deferring(edm_jobs, sim, airflow_store):
+    """What the store knows of a job submitted by an earlier try may be old: one poll."""
+    batch_id, (job_id,) = edm_jobs()
+    deferred(operator(job_id, batch_id), TaskInstance())
+    retry = TaskInstance(try_number=2, max_tries=RETRIES)
+    deferred(operator(job_id, batch_id), retry)
+    assert status_reads(sim) == 1
     assert [t.job_status for t in jobs.get_job_tracking(job_id, store=airflow_store)][-1] is not JobStatus.SUBMITTED
 
 

@@ -33,6 +33,7 @@ ENTRY = BatchTypeEntry(
     backend=Ref(BACKENDS, "moodys_backend"),
     submit=Ref(MOODYS, "submit_analysis"),
     status_path=ApiPath.MODEL_JOBS,
+    status_list=ApiPath.MODEL_JOBS,
     job_list=JobList(ApiPath.MODEL_JOBS, None, Ref(MOODYS, "analysis_job_name")),
     find_submission=Ref(MOODYS, "find_job"),
     validate=Ref(VALIDATION, "EntityRules.analysis"),

@@ -30,6 +30,7 @@ ENTRY = BatchTypeEntry(
     backend=Ref(BACKENDS, "moodys_backend"),
     submit=Ref(MOODYS, "submit_edm_creation"),
     status_path=ApiPath.RISKDATA_JOBS,
+    status_list=ApiPath.RISKDATA_JOBS,
     job_list=JobList(ApiPath.RISKDATA_JOBS, "CREATE_EDM", Ref(MOODYS, "edm_job_name")),
     find_submission=Ref(MOODYS, "find_job"),
     validate=Ref(VALIDATION, "EntityRules.edm_creation"),

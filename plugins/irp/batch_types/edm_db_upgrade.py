@@ -21,6 +21,7 @@ ENTRY = BatchTypeEntry(
     backend=Ref(BACKENDS, "moodys_backend"),
     submit=Ref(MOODYS, "submit_edm_upgrade"),
     status_path=ApiPath.WORKFLOWS,
+    status_list=ApiPath.WORKFLOWS,
     validate=Ref(VALIDATION, "EntityRules.edm_upgrade"),
     entity_exists=Ref(VALIDATION, "edm_upgraded"),
 )

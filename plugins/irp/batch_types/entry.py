@@ -132,6 +132,10 @@ class BatchTypeEntry:
     submit: Ref[Callable[..., Any]] | None
     #: The endpoint polled for a job's status; None for synchronous batch types.
     status_path: ApiPath | None
+    #: Where many jobs are asked for in one request (contract §2.2 "Status (batch)": platform job
+    #: lists filtered by ``jobId IN (…)``, legacy workflows by ``ids=``); None: one request per job
+    #: (import, grouping and export jobs have no documented list form).
+    status_list: ApiPath | None = None
     #: Where a lost asynchronous submission is looked up by name.
     job_list: JobList | None = None
     #: SubmissionLookup → the SubmissionResult Moody's has, or None; None: nothing is looked up

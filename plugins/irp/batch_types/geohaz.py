@@ -30,6 +30,8 @@ ENTRY = BatchTypeEntry(
     backend=Ref(BACKENDS, "moodys_backend"),
     submit=Ref(MOODYS, "submit_geohaz"),
     status_path=ApiPath.GEOHAZ_JOBS,
+    # The Risk Data job list also serves GeoHaz jobs (documented by Moody's).
+    status_list=ApiPath.RISKDATA_JOBS,
     job_list=JobList(ApiPath.GEOHAZ_JOBS, None, Ref(MOODYS, "geohaz_job_name")),
     find_submission=Ref(MOODYS, "find_job"),
     validate=Ref(VALIDATION, "EntityRules.geohaz"),

@@ -1,7 +1,7 @@
 """``MoodysJobOperator``: one job of a batch, from submission to its end, in one task instance.
 
 Like the dbt Cloud and Databricks run operators, ``execute`` submits (or re-attaches to) the
-job, checks it once and defers to :class:`irp.triggers.job.MoodysJobTrigger`;
+job, follows it for ``defer_after`` and defers to :class:`irp.triggers.job.MoodysJobTrigger`;
 ``execute_complete`` records how it ended. Synchronous batch types (Data Extraction, Portfolio
 Creation, treaties, Portfolio Mapping) finish in ``execute``. Which job the task works on follows
 :mod:`irp.resubmission`: a person's clear resubmits a failed job, an automatic retry re-attaches.
@@ -120,7 +120,8 @@ class MoodysJobOperator(BaseOperator):
         if job.skipped:  # a person skipped it (irp_repair), or its entity was kept
             self._reconcile(context)
             raise AirflowSkipException(f"Job {job.id} ({(self.job or {}).get('label')}) is skipped")
-        if not job.submitted and job.status is not JobStatus.FINISHED:
+        submitted_now = not job.submitted and job.status is not JobStatus.FINISHED
+        if submitted_now:
             try:
                 job = jobs.submit_job(job.id, backend)
             except jobs.JobSkipped as exc:
@@ -137,23 +138,25 @@ class MoodysJobOperator(BaseOperator):
         self._publish(job)
         status = job.status
         if not status.terminal and not self.kind.synchronous:
-            status = self._follow(job.id, backend)  # a job that ends soon needs no deferral
+            status = self._follow(job.id, backend, status if submitted_now else None)
         if self.kind.synchronous or status.terminal or status in RESUBMITTABLE:
             return self._finish(job.id, status, context)
         self.defer(trigger=self._trigger(job, deadline=started + self.timeout.total_seconds()),
                    method_name="execute_complete")  # fmt: skip
         return None
 
-    def _follow(self, job_id: int, backend: JobBackend) -> JobStatus:
-        """Poll the job now and, for up to ``defer_after`` (never past ``timeout``), as the trigger
-        would; returns the last status seen."""
+    def _follow(self, job_id: int, backend: JobBackend, submitted: JobStatus | None) -> JobStatus:
+        """Poll the job for up to ``defer_after`` (never past ``timeout``), as the trigger would;
+        returns the last status seen. A job re-attached to (``submitted`` None) is polled at once:
+        what the store knows may be old; one just submitted is not (Moody's answered the submission).
+        """
         from irp.resubmission import RESUBMITTABLE
         from irp.settings import Settings
-        from irp.triggers.job import poll_delays
+        from irp.triggers.poller import poll_delays
 
         until = time.monotonic() + min(self.defer_after, self.timeout).total_seconds()
         delays = poll_delays(self.poll_interval or Settings.load().poll_interval)
-        status = self._observe(job_id, backend)
+        status = self._observe(job_id, backend) if submitted is None else submitted
         while not status.terminal and status not in RESUBMITTABLE:
             delay = next(delays)
             if time.monotonic() + delay > until:
@@ -184,6 +187,7 @@ class MoodysJobOperator(BaseOperator):
             poll_interval=self.poll_interval or settings.poll_interval,
             deadline=deadline,
             job_url=self.moodys_job_url or "",
+            deferred_at=time.time(),
         )
 
     def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:

@@ -40,6 +40,12 @@ STATUS_PATHS = {
     BatchType.GROUPING_ROLLUP: ApiPath.GROUPING_JOBS,
     BatchType.EXPORT_TO_RDM: ApiPath.EXPORT_JOBS,
 }
+STATUS_LISTS = {
+    BatchType.EDM_CREATION: ApiPath.RISKDATA_JOBS,
+    BatchType.EDM_DB_UPGRADE: ApiPath.WORKFLOWS,
+    BatchType.GEOHAZ: ApiPath.RISKDATA_JOBS,
+    BatchType.ANALYSIS: ApiPath.MODEL_JOBS,
+}
 LABEL_FIELDS = {
     BatchType.DATA_EXTRACTION: "Import File",
     BatchType.EDM_CREATION: "Database",
@@ -94,6 +100,7 @@ def test_synchronous_batch_types_have_no_status_endpoint_and_the_others_theirs()
     assert {bt for bt in BatchType if bt.synchronous} == SYNCHRONOUS  # BatchType asks the registry
     assert {bt: e.status_path for bt, e in REGISTRY.items() if e.status_path} == STATUS_PATHS
     assert set(STATUS_PATHS) == set(BatchType) - SYNCHRONOUS
+    assert {bt: e.status_list for bt, e in REGISTRY.items() if e.status_list} == STATUS_LISTS
 
 
 def test_submission_and_lookup_of_lost_submissions():
