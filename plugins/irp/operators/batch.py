@@ -346,7 +346,9 @@ class PrepareBatchOperator(BaseOperator):
         from irp.operators.job import MoodysJobOperator
 
         assert self.seed is not None
-        return MoodysJobOperator(task_id=self.task_id, job=seed, retries=self.retries, **self.seed)
+        return MoodysJobOperator(
+            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **self.seed
+        )  # this task lists the other jobs once its seed ended
 
     def _run_seed(self, seed: JobEntry, context: Any) -> None:
         from airflow.sdk.exceptions import TaskDeferred
