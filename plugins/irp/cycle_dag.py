@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, BaseOperator, Param, TaskGroup
+from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, XComArg
 
 from irp.assets import cycle_asset
 from irp.constants import BatchType
@@ -152,7 +152,7 @@ def render_cycle(plan: CyclePlan) -> DAG:
         for batch in plan.batches:
             prepare, upstream = _render_batch(batch, plan, batch_ids, upstream)
             if batch_ids is None:
-                batch_ids = prepare.output[XCOM_BATCH_IDS]
+                batch_ids = XComArg(prepare, key=XCOM_BATCH_IDS)
         poll_intervals = {batch.batch_type.value: batch.poll_interval for batch in plan.batches}
         verdict = CycleResultOperator(
             task_id="cycle_result", batch_ids=batch_ids, cycle_name=declaration.name, poll_intervals=poll_intervals,
