@@ -211,11 +211,9 @@ def test_a_job_still_running_after_defer_after_is_handed_to_the_triggerer(edm_jo
     assert len(jobs.get_job_tracking(job_id, store=airflow_store)) > 2  # polled in the worker meanwhile
 
 
-def trigger_events(trigger: MoodysJobTrigger, ti: TaskInstance | None = None) -> list[Any]:
-    """Run the trigger as the triggerer does (its task instance set) and collect its events."""
+def trigger_events(trigger: MoodysJobTrigger) -> list[Any]:
+    """Run the trigger as the triggerer does and collect its events."""
     import asyncio
-
-    trigger.task_instance = ti or TaskInstance()  # the parts of a task instance the trigger reads
 
     async def collect() -> list[Any]:
         return [event async for event in trigger.run()]
@@ -244,13 +242,14 @@ def test_a_finished_job_ends_its_task_in_the_triggerer(edm_jobs, sim, airflow_st
 def test_the_last_job_finishing_after_a_failure_tells_teams_from_the_triggerer(edm_jobs, sim, airflow_store, teams):
     batch_id, (failing, other) = edm_jobs("EDM_A", "EDM_B")
     first, second = operator(failing, batch_id), operator(other, batch_id)
-    first_trigger, second_trigger = deferred(first, TaskInstance()), deferred(second, TaskInstance())
+    first_trigger = deferred(first, TaskInstance())
+    second_trigger = deferred(second, TaskInstance(run_id="manual__teams"))
     with pytest.raises(AirflowFailException):
         first.execute_complete(context(TaskInstance()), ended(first_trigger, JobStatus.FAILED))
-    trigger_events(second_trigger, TaskInstance(run_id="manual__teams"))
+    trigger_events(second_trigger)
     assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.FAILED
     (message,) = teams.messages
-    assert "manual__teams" in json.dumps(message)  # the DAG run button of the trigger's task instance
+    assert "manual__teams" in json.dumps(message)  # the button to the DAG run of the task that deferred
 
 
 def test_a_job_that_did_not_finish_resumes_its_task(edm_jobs, sim, airflow_store, monkeypatch):
@@ -268,7 +267,8 @@ def test_a_trigger_of_an_older_release_resumes_its_task_even_when_finished(edm_j
     monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
     batch_id, (job_id,) = edm_jobs()
     _, kwargs = deferred(operator(job_id, batch_id), TaskInstance()).serialize()
-    del kwargs["cycle_name"], kwargs["batch_id"], kwargs["end_task"]
+    for added in ("cycle_name", "batch_id", "end_task", "dag_id", "run_id"):
+        del kwargs[added]
     (event,) = trigger_events(MoodysJobTrigger(**kwargs))
     assert event.payload["status"] == JobStatus.FINISHED
     assert jobs.read_job(job_id, store=airflow_store).status.in_progress

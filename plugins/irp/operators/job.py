@@ -24,6 +24,7 @@ from irp.links import MoodysJobLink
 
 if TYPE_CHECKING:
     from irp.moodys.protocol import JobBackend
+    from irp.operators.batch import DagRunRef
     from irp.records import Job
     from irp.triggers.job import MoodysJobTrigger
 
@@ -114,7 +115,7 @@ class MoodysJobOperator(BaseOperator):
         """Reconcile the job's batch; the task whose job ended it tells Teams how it ended."""
         from irp.operators.batch import reconcile
 
-        reconcile(self.kind, self.cycle_name, self.batch_id, context, quiet=True)
+        reconcile(self.kind, self.cycle_name, self.batch_id, context["ti"], quiet=True)
 
     # -- execution -------------------------------------------------------------------------------
     def execute(self, context: Any) -> int | None:
@@ -149,7 +150,7 @@ class MoodysJobOperator(BaseOperator):
             status = self._follow(job.id, backend, status if submitted_now else None)
         if self.kind.synchronous or status.terminal or status in RESUBMITTABLE:
             return self._finish(job.id, status, context)
-        self.defer(trigger=self._trigger(job, deadline=started + self.timeout.total_seconds()),
+        self.defer(trigger=self._trigger(job, context["ti"], deadline=started + self.timeout.total_seconds()),
                    method_name="execute_complete")  # fmt: skip
         return None
 
@@ -182,7 +183,7 @@ class MoodysJobOperator(BaseOperator):
         except jobs.JobError as exc:
             raise AirflowException(str(exc)) from exc
 
-    def _trigger(self, job: Job, *, deadline: float) -> MoodysJobTrigger:
+    def _trigger(self, job: Job, ti: Any, *, deadline: float) -> MoodysJobTrigger:
         from irp.settings import Settings
         from irp.triggers.job import MoodysJobTrigger
 
@@ -199,6 +200,8 @@ class MoodysJobOperator(BaseOperator):
             cycle_name=self.cycle_name,
             batch_id=self.batch_id,
             end_task=self.end_in_triggerer,
+            dag_id=ti.dag_id,
+            run_id=ti.run_id,
         )
 
     def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:
@@ -233,7 +236,7 @@ class MoodysJobOperator(BaseOperator):
         status = JobStatus(event["status"])
         self.log.info("Moody's job %s ended %s after %s polls", event["workflow_id"], status, event.get("polls"))
         record_job_end(job_id, status, event.get("payload"), batch_type=self.kind, cycle_name=self.cycle_name,
-                       batch_id=self.batch_id, context=context)  # fmt: skip
+                       batch_id=self.batch_id, run=context["ti"])  # fmt: skip
         if status is JobStatus.FINISHED:
             return job_id
         raise self._failed(jobs.read_job(job_id))
@@ -247,7 +250,7 @@ def record_job_end(
     batch_type: BatchType,
     cycle_name: str,
     batch_id: int,
-    context: Mapping[str, Any],
+    run: DagRunRef,
 ) -> None:
     """Record how a job's Moody's job ended and reconcile its batch (telling Teams when that ends
     it badly): by the resumed task, or by the trigger itself when the job FINISHED."""
@@ -255,7 +258,7 @@ def record_job_end(
     from irp.operators.batch import reconcile
 
     jobs.update_job_status(job_id, status, tracking_data=payload)
-    reconcile(batch_type, cycle_name, batch_id, context, quiet=True)
+    reconcile(batch_type, cycle_name, batch_id, run, quiet=True)
 
 
 def _last_try(context: Any) -> bool:

@@ -20,9 +20,11 @@ task ended here cannot meet that race: the stale report agrees with its state.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +33,10 @@ from airflow.triggers.base import BaseTrigger, TaskSuccessEvent, TriggerEvent
 from irp.constants import BatchType, JobStatus
 
 log = logging.getLogger(__name__)
+
+#: Where triggers record a job's end (blocking store and Teams calls, off the event loop): a few
+#: long-lived threads, each keeping its one store connection, however many triggers end at once.
+_RECORDING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="irp-job-end")
 
 
 class TriggerOutcome(StrEnum):
@@ -48,6 +54,8 @@ class MoodysJobTrigger(BaseTrigger):
     :param deferred_at: epoch seconds of the deferral (0: unknown, a trigger of an older release).
     :param cycle_name: the job's cycle, and
     :param batch_id: its batch, for the recon of a job that ends its task here.
+    :param dag_id: the task's DAG and
+    :param run_id: its run, which a Teams message from here links to.
     :param end_task: a FINISHED job ends the task here (a job task; False for a task with more to
         do after the job, and in a trigger of an older release).
     """
@@ -66,6 +74,8 @@ class MoodysJobTrigger(BaseTrigger):
         cycle_name: str = "",
         batch_id: int = 0,
         end_task: bool = False,
+        dag_id: str = "",
+        run_id: str = "",
     ) -> None:
         super().__init__()
         self.job_id = job_id
@@ -79,6 +89,8 @@ class MoodysJobTrigger(BaseTrigger):
         self.cycle_name = cycle_name
         self.batch_id = batch_id
         self.end_task = end_task
+        self.dag_id = dag_id
+        self.run_id = run_id
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -95,6 +107,8 @@ class MoodysJobTrigger(BaseTrigger):
                 "cycle_name": self.cycle_name,
                 "batch_id": self.batch_id,
                 "end_task": self.end_task,
+                "dag_id": self.dag_id,
+                "run_id": self.run_id,
             },
         )
 
@@ -121,17 +135,19 @@ class MoodysJobTrigger(BaseTrigger):
     async def _ended_here(self, event: TriggerEvent) -> bool:
         """Record a FINISHED job and reconcile its batch here; False (the task resumes and does
         it) for any other end, for a trigger without its batch, or when the store cannot be reached."""
+        from irp.operators.batch import DagRunKey
         from irp.operators.job import record_job_end
 
         payload = event.payload
-        if not (self.end_task and self.batch_id) or payload.get("status") != JobStatus.FINISHED:
+        if not (self.end_task and self.batch_id and self.run_id) or payload.get("status") != JobStatus.FINISHED:
             return False
         try:
-            await asyncio.to_thread(
+            record = functools.partial(
                 record_job_end, self.job_id, JobStatus.FINISHED, payload.get("payload"),
                 batch_type=BatchType.parse(self.batch_type), cycle_name=self.cycle_name, batch_id=self.batch_id,
-                context={"ti": self.task_instance},
+                run=DagRunKey(self.dag_id, self.run_id),
             )  # fmt: skip
+            await asyncio.get_running_loop().run_in_executor(_RECORDING, record)
         except Exception:
             log.exception("Job %s FINISHED, but recording it failed: its task resumes to record it", self.job_id)
             return False
