@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: lint, then every test against real services -- first the quick tier
+# The test command: lint and type checks, then every test against real services -- first the quick tier
 # (`pytest -m "not deployment"`), then the deployment tier (tests/deployment/: a real Airflow
 # deployment per executor; the two executors' runs go side by side, as each waits on Airflow's
 # loops and Moody's more than it computes). With arguments, one pytest run with them:
@@ -10,6 +10,7 @@ ensure_venv
 ensure_chromium
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 if [ "$#" -gt 0 ]; then
   exec .venv/bin/pytest "$@"
 fi

@@ -7,7 +7,7 @@ import re
 from irp.constants import CycleStatus
 from irp.exceptions import IrpError
 from irp.records import Cycle, columns
-from irp.store import Store, resolve
+from irp.store import Store, fetch_row, resolve
 
 CYCLE_NAME = re.compile(r"^[A-Za-z0-9_-]{3,255}$")
 
@@ -29,7 +29,7 @@ def ensure_cycle(name: str, *, store: Store | None = None) -> Cycle:
     with resolve(store).transaction() as cursor:
         cursor.execute("INSERT INTO irp_cycle (cycle_name) VALUES (%s) ON CONFLICT (cycle_name) DO NOTHING", (name,))
         cursor.execute(f"SELECT {columns(Cycle)} FROM irp_cycle WHERE cycle_name = %s", (name,))
-        return Cycle(**cursor.fetchone())
+        return Cycle(**fetch_row(cursor))
 
 
 def read_cycle(name: str, *, store: Store | None = None) -> Cycle:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, Param, TaskGroup, task
+from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from irp.assets import cycle_asset
@@ -97,7 +97,7 @@ def _render_batch(plan: BatchPlan, cycle: CyclePlan, batch_ids: Any, upstream: l
     settings, name, batch_type = plan.settings, cycle.declaration.name, plan.batch_type
     retry = {"retries": settings.retries, "retry_delay": settings.retry_delay}
     prepare_class = PrepareExistingOperator if plan.may_exist else PrepareBatchOperator
-    job_arguments = {
+    job_arguments: dict[str, Any] = {
         "batch_type": batch_type.value, "cycle_name": name, "pool": cycle.pool, "poll_interval": plan.poll_interval,
         "timeout": settings.timeout, "defer_after": settings.defer_after, **retry,
     }  # fmt: skip
@@ -113,7 +113,9 @@ def _render_batch(plan: BatchPlan, cycle: CyclePlan, batch_ids: Any, upstream: l
         ends: list[Any] = [prepare]
         first: Any = prepare
         if plan.seed:
-            first = MoodysJobOperator(task_id="seed", job=prepare.output[XCOM_SEED], **job_arguments)
+            seed_job = XComArg(prepare, key=XCOM_SEED)
+            # Airflow resolves an XComArg argument before execute; its types do not say so.
+            first = MoodysJobOperator(task_id="seed", job=seed_job, **job_arguments)  # type: ignore[arg-type]
             prepare >> first
             ends.append(first)
         jobs = MoodysJobOperator.partial(task_id="job", map_index_template=JOB_LABEL, **job_arguments).expand(
@@ -146,15 +148,16 @@ def render_cycle(plan: CyclePlan) -> DAG:
         default_args={"retries": DEFAULT_RETRIES, "retry_delay": DEFAULT_RETRY_DELAY},
         doc_md=__doc__,
     ) as dag:
-        batch_ids = task(load_configuration, task_id="load_configuration")(declaration.name, declaration.workbook)
+        batch_ids = task(task_id="load_configuration")(load_configuration)(declaration.name, declaration.workbook)
         upstream: list[Any] = [batch_ids]
         for batch in plan.batches:
             upstream = _render_batch(batch, plan, batch_ids, upstream)
         poll_intervals = {batch.batch_type.value: batch.poll_interval for batch in plan.batches}
+        # Airflow resolves the XComArg batch_ids before the task runs; its types do not say so.
         verdict = task(
-            cycle_result, task_id="cycle_result", trigger_rule="all_done", retries=0,
+            task_id="cycle_result", trigger_rule="all_done", retries=0,
             outlets=[plan.final_asset] if plan.final_asset else [],
-        )(batch_ids, declaration.name, poll_intervals)  # fmt: skip
+        )(cycle_result)(batch_ids, declaration.name, poll_intervals)  # type: ignore[arg-type]  # fmt: skip
         upstream >> verdict
     return dag
 
@@ -177,7 +180,7 @@ def broken_declaration_dag(error: DeclarationError) -> DAG:
         tags=["irp", "cycle", "broken"],
         doc_md=f"The cycle file `{error.source}` could not be read:\n\n```\n{error.message}\n```",
     ) as dag:
-        task(_report_broken, task_id="report_error", retries=0)(error.message)
+        task(task_id="report_error", retries=0)(_report_broken)(error.message)
     return dag
 
 

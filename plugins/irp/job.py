@@ -27,7 +27,7 @@ from irp.moodys.protocol import (
     SubmissionResult,
 )
 from irp.records import Job, JobConfiguration, JobTracking, columns
-from irp.store import Store, lock_batch, resolve
+from irp.store import Store, fetch_row, lock_batch, resolve
 
 _JOB_COLUMNS = columns(Job)
 _LOCK_NAMESPACE_SUBMIT = 0x1AA
@@ -43,7 +43,7 @@ class JobSkipped(JobError):
     configuration were skipped, so recon ignores them."""
 
 
-def job_status(value: object, error: type[IrpError] = JobError) -> JobStatus:
+def job_status(value: str, error: type[IrpError] = JobError) -> JobStatus:
     try:
         return JobStatus(value)
     except ValueError:
@@ -460,7 +460,7 @@ def resubmit_job(
             raise JobError(f"Job with id {job_id} not found")
         lock_batch(cursor, row["batch_id"], exclusive=True)
         cursor.execute(f"SELECT {_JOB_COLUMNS} FROM irp_job WHERE id = %s FOR UPDATE", (job_id,))
-        original = Job(**cursor.fetchone())
+        original = Job(**fetch_row(cursor))
         cursor.execute("SELECT id FROM irp_job WHERE parent_job_id = %s LIMIT 1", (job_id,))
         child = cursor.fetchone()
         if child is not None:
@@ -489,7 +489,7 @@ def resubmit_job(
                 """,
                 (Jsonb(dict(job_configuration_data)), original.job_configuration_id),
             )
-            configuration_id = cursor.fetchone()["id"]
+            configuration_id = fetch_row(cursor)["id"]
             cursor.execute(
                 "UPDATE irp_job_configuration SET skipped = TRUE, skipped_reason_txt = %s,"
                 " override_job_configuration_id = %s, updated_ts = now() WHERE id = %s",
@@ -499,7 +499,7 @@ def resubmit_job(
             "INSERT INTO irp_job (batch_id, job_configuration_id, parent_job_id) VALUES (%s, %s, %s) RETURNING id",
             (original.batch_id, configuration_id, job_id),
         )
-        new_job_id = cursor.fetchone()["id"]
+        new_job_id = fetch_row(cursor)["id"]
         cursor.execute("UPDATE irp_job SET skipped = TRUE, updated_ts = now() WHERE id = %s", (job_id,))
         cursor.execute(
             "UPDATE irp_batch SET status = 'ACTIVE', completed_ts = NULL, updated_ts = now()"

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from irp.exceptions import StoreError
-from irp.store import Store
+from irp.store import Store, fetch_row
 
 MIGRATION_FILE = re.compile(r"^(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
 _LOCK_NAMESPACE = 0x1A9  # first half of the advisory lock key; the schema name is the second
@@ -114,7 +114,7 @@ def applied_migrations(store: Store) -> list[AppliedMigration]:
     """What the ledger records (empty for a schema never migrated)."""
     with store.transaction() as cursor:
         cursor.execute("SELECT to_regclass('irp_schema_migration') IS NOT NULL AS present")
-        if not cursor.fetchone()["present"]:
+        if not fetch_row(cursor)["present"]:
             return []
         cursor.execute("SELECT version, name, checksum, applied_ts FROM irp_schema_migration ORDER BY version")
         return [AppliedMigration(**row) for row in cursor.fetchall()]

@@ -25,7 +25,7 @@ from irp.checks import require_id
 from irp.constants import BatchStatus, JobStatus
 from irp.exceptions import BatchError
 from irp.records import ReconResult, ReconSummary
-from irp.store import Store, lock_batch, resolve
+from irp.store import Store, fetch_row, lock_batch, resolve
 
 _SUMMARY_SQL = """
 WITH jobs AS (
@@ -95,7 +95,7 @@ def recon_batch(batch_id: int, *, record_unchanged: bool = True, store: Store | 
             raise BatchError(f"Batch with id {batch_id} not found")
         previous = BatchStatus(row["status"])
         cursor.execute(_SUMMARY_SQL, {"batch_id": batch_id})
-        values = cursor.fetchone()
+        values = fetch_row(cursor)
         summary = ReconSummary(**values, unfulfilled_configs=len(values["unfulfilled_config_ids"]))
         status = decide(summary)
         if status == previous and not record_unchanged:

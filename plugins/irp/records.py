@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from irp.constants import BatchStatus, BatchType, ConfigurationStatus, CycleStatus, JobStatus
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 #: Job statuses by value: a dict lookup costs a tenth of ``JobStatus(value)`` (10,000-job reads).
 _JOB_STATUSES: dict[str, JobStatus] = {status.value: status for status in JobStatus}
 
 
-def _job_status(value: object) -> JobStatus:
+def _job_status(value: str) -> JobStatus:
     try:
-        return _JOB_STATUSES[value]  # type: ignore[index]
+        return _JOB_STATUSES[value]
     except (KeyError, TypeError):
         return JobStatus(value)  # raises the usual ValueError for an unknown status
 
@@ -189,7 +192,7 @@ class ReconResult:
         return self.status != self.previous_status
 
 
-def columns(record: type, alias: str = "") -> str:
+def columns(record: type[DataclassInstance], alias: str = "") -> str:
     """The SELECT list that builds ``record(**row)``, or ``record(*row)``: fields in order."""
     prefix = f"{alias}." if alias else ""
     return ", ".join(prefix + name for name in record.__dataclass_fields__)

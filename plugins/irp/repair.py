@@ -34,7 +34,7 @@ from irp.repair_request import (
     RepairTarget,
     RequestField,
 )
-from irp.store import Store, resolve
+from irp.store import Store, fetch_row, resolve
 
 #: Longest a repair waits for Moody's to confirm cancellations before it reconciles anyway.
 DEFAULT_CANCEL_WAIT = timedelta(minutes=5)
@@ -159,7 +159,7 @@ def _cycle_of_batch(batch: Batch, store: Store) -> Cycle:
             " WHERE c.id = %s",
             (batch.configuration_id,),
         )
-        return Cycle(**cursor.fetchone())
+        return Cycle(**fetch_row(cursor))
 
 
 def _job_context(job_id: int, store: Store) -> _JobContext:
@@ -213,7 +213,7 @@ def _root_configuration(configuration: JobConfiguration, store: Store) -> dict[s
             """,
             (configuration.id,),
         )
-        return cursor.fetchone()["job_configuration_data"]
+        return fetch_row(cursor)["job_configuration_data"]
 
 
 # -- the audit record --------------------------------------------------------------------------------

@@ -189,5 +189,5 @@ def build_repair_dag() -> DAG:
         default_args={"retries": 0},
         doc_md=DOC,
     ) as dag:
-        task(_repair, task_id=REPAIR_TASK_ID, retries=0)()
+        task(task_id=REPAIR_TASK_ID, retries=0)(_repair)()
     return dag

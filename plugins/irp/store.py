@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from irp.exceptions import StoreError
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 _SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 Connector = Callable[[], "psycopg.Connection[Any]"]
+Row = TypeVar("Row")
 
 
 def validate_schema_name(schema: str) -> str:
@@ -62,8 +63,10 @@ class Store:
         hook = PostgresHook(postgres_conn_id=settings.store_conn_id)
 
         def connect() -> psycopg.Connection[Any]:
+            import psycopg
+
             conn = hook.get_conn()
-            if not hasattr(conn, "pipeline"):  # psycopg2: PostgresHook without SQLAlchemy 2
+            if not isinstance(conn, psycopg.Connection):  # psycopg2: PostgresHook without SQLAlchemy 2
                 raise StoreError("The irp store needs psycopg 3 (install psycopg[binary]).")
             return conn
 
@@ -135,6 +138,14 @@ def lock_batch(cursor: psycopg.Cursor[Any], batch_id: int, *, exclusive: bool) -
     mode = "UPDATE" if exclusive else "SHARE"
     cursor.execute(f"SELECT id, status FROM irp_batch WHERE id = %s FOR {mode}", (batch_id,))
     return cursor.fetchone()
+
+
+def fetch_row(cursor: psycopg.Cursor[Row]) -> Row:
+    """The row of a query that always returns one (RETURNING, an aggregate, a row read under lock)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise StoreError("The store returned no row where one was expected")
+    return row
 
 
 @cache

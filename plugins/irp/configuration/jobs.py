@@ -133,7 +133,7 @@ def treaty_edm_pairs(document: Document) -> list[tuple[str, str]]:
 
 def _create_reinsurance_treaties(document: Document) -> list[JobConfiguration]:
     metadata = _metadata(document)
-    treaties: dict[str, dict[str, Any]] = {}
+    treaties: dict[str | None, dict[str, Any]] = {}
     for row in _rows(document, SheetName.REINSURANCE_TREATIES):
         treaties.setdefault(row.get(TreatyColumn.TREATY_NAME), row)
     return [
@@ -211,7 +211,8 @@ def classify_groups(document: Document) -> GroupClassification:
     groups = _rows(document, SheetName.GROUPINGS)
     names = [group[GroupingsColumn.GROUP_NAME] for group in groups if group.get(GroupingsColumn.GROUP_NAME)]
     name_set = set(names)
-    analysis_only, rollups = [], []
+    analysis_only: list[dict[str, Any]] = []
+    rollups: list[dict[str, Any]] = []
     for group in groups:
         items = group.get(GROUP_ITEMS_KEY) or []
         if not group.get(GroupingsColumn.GROUP_NAME) or not items:

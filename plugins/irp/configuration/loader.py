@@ -53,7 +53,7 @@ def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None
     """
     from psycopg.types.json import Jsonb
 
-    from irp.store import resolve
+    from irp.store import fetch_row, resolve
 
     validate_cycle_name(cycle_name)
     source = str(path) if is_url(path) else str(Path(path).resolve())
@@ -69,7 +69,7 @@ def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None
             (cycle_name, CycleStatus.ACTIVE.value),
         )
         cursor.execute("SELECT id, status FROM irp_cycle WHERE cycle_name = %s FOR UPDATE", (cycle_name,))
-        cycle = cursor.fetchone()
+        cycle = fetch_row(cursor)
         if cycle["status"] != CycleStatus.ACTIVE:
             raise ConfigurationError(
                 f"Cycle {cycle_name!r} is {cycle['status']}; configurations are loaded into an active cycle only"
@@ -83,7 +83,7 @@ def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None
             return LoadResult(cycle["id"], current["id"], False, None, digest, report.warnings)
         if current is not None:
             cursor.execute("SELECT count(*) AS batches FROM irp_batch WHERE configuration_id = %s", (current["id"],))
-            batches = cursor.fetchone()["batches"]
+            batches = fetch_row(cursor)["batches"]
             if batches:
                 raise ConfigurationError(
                     f"Cannot replace configuration {current['id']} of cycle {cycle_name!r}: {batches} "
@@ -96,7 +96,7 @@ def load_configuration(cycle_name: str, path: str | Path, *, store: Store | None
             "file_last_updated_ts, content_sha256) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             (cycle["id"], source, Jsonb(report.document), ConfigurationStatus.VALID.value, modified, digest),
         )
-        configuration_id = cursor.fetchone()["id"]
+        configuration_id = fetch_row(cursor)["id"]
     return LoadResult(
         cycle["id"],
         configuration_id,

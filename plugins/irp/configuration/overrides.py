@@ -277,9 +277,10 @@ def document_sheets(document: Mapping[str, Any]) -> WorkbookContent:
     for sheet in SheetName:
         value = document.get(sheet.value)
         if sheet is SheetName.METADATA:
+            metadata = value or {}
             known = [spec.key.value for spec in schema.METADATA_KEYS]
-            keys = [key for key in known if key in (value or {})] + [k for k in value or {} if k not in known]
-            grids[sheet] = [[key, value[key]] for key in keys]
+            keys = [key for key in known if key in metadata] + [k for k in metadata if k not in known]
+            grids[sheet] = [[key, metadata[key]] for key in keys]
         elif sheet is SheetName.GROUPINGS:
             grids[sheet] = _groupings_rows(value or [])
         elif sheet is SheetName.MOODYS_REFERENCE_DATA:

@@ -33,6 +33,8 @@ from irp.configuration.issues import Rule
 from irp.exceptions import ConfigurationError
 
 CellValue = str | int | float | bool | datetime | time | timedelta | None
+#: A cell as python-calamine reads it.
+RawCell = int | float | str | bool | time | date | datetime | timedelta
 
 #: Floats beyond this magnitude are not exactly representable as whole numbers.
 _MAX_EXACT_FLOAT = 2.0**53
@@ -205,19 +207,16 @@ def read_workbook(content: bytes, wanted: Iterable[str], *, label: str = "workbo
     return WorkbookContent(names, sheets)
 
 
-def _cell(value: object) -> CellValue:
-    kind = type(value)
-    if kind is str:
-        return value or None  # type: ignore[return-value]
-    if kind is float:
-        number: float = value  # type: ignore[assignment]
-        if number.is_integer() and -_MAX_EXACT_FLOAT <= number <= _MAX_EXACT_FLOAT:
-            return int(number)
-        return number
-    if kind is date:
-        day: date = value  # type: ignore[assignment]
-        return datetime(day.year, day.month, day.day)
-    return value  # type: ignore[return-value]
+def _cell(value: RawCell) -> CellValue:
+    if type(value) is str:
+        return value or None
+    if type(value) is float:
+        if value.is_integer() and -_MAX_EXACT_FLOAT <= value <= _MAX_EXACT_FLOAT:
+            return int(value)
+        return value
+    if isinstance(value, date):  # a date cell becomes midnight of that day
+        return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    return value
 
 
 def _trim(rows: list[list[CellValue]]) -> list[list[CellValue]]:
@@ -320,9 +319,9 @@ def _scan(
             if whitespace:
                 _put(rows, row_index, column_index, whitespace.group(1).decode())
         elif cell_type == b"s" and value is not None and value.group(1).isdigit():
-            text = shared_whitespace.get(int(value.group(1)))
-            if text is not None:
-                _put(rows, row_index, column_index, text)
+            shared_text = shared_whitespace.get(int(value.group(1)))
+            if shared_text is not None:
+                _put(rows, row_index, column_index, shared_text)
     return anomalies
 
 

@@ -38,7 +38,7 @@ from irp.configuration.schema import (
 from irp.exceptions import ConfigurationError
 
 _UNNAMED = "Unnamed: {index}"
-_BLANK = NoneType
+_BLANK: type[None] = NoneType
 _TEXT_OR_BLANK = frozenset({str, NoneType})
 _DATABASES_TARGET = f"{SheetName.DATABASES}.{DatabasesColumn.DATABASE}"
 _PORTFOLIOS_TARGET = f"{SheetName.PORTFOLIOS}.{PortfoliosColumn.PORTFOLIO}"
@@ -329,7 +329,7 @@ class _Checker:
             )
             return False
         pattern = spec.pattern
-        if pattern is not None and not pattern.compiled.fullmatch(value):  # type: ignore[arg-type]
+        if pattern is not None and not (isinstance(value, str) and pattern.compiled.fullmatch(value)):
             self.issues.add(
                 Rule.PATTERN,
                 f"{spec.name} {value!r} does not match the required pattern {pattern.regex} (e.g. {pattern.example})",
@@ -341,7 +341,11 @@ class _Checker:
                 expected=pattern.regex,
             )
             return False
-        if spec.percentage and not schema.PERCENTAGE_MIN <= value <= schema.PERCENTAGE_MAX:  # type: ignore[operator]
+        if (
+            spec.percentage
+            and isinstance(value, int | float)
+            and not schema.PERCENTAGE_MIN <= value <= schema.PERCENTAGE_MAX
+        ):
             self.issues.add(
                 Rule.PERCENTAGE_RANGE,
                 f"{spec.name} {value} is out of range; a percentage lies between "
@@ -515,14 +519,14 @@ class _Checker:
             return
         row_index = entries[key]
         value = self.metadata[key]
-        where = {"sheet": sheet, "row_index": row_index, "column_index": value_column, "column": key}
+        where: dict[str, Any] = {"sheet": sheet, "row_index": row_index, "column_index": value_column, "column": key}
         if value is None:
             if (row_index, value_column) not in anomalies and not spec.blank_skips:
                 self.issues.add(
                     Rule.METADATA_BLANK_VALUE,
                     f"{key} is blank; it needs a {spec.type.value} value",
                     expected=spec.type.value,
-                    **where,  # type: ignore[arg-type]
+                    **where,
                 )
             return
         if not _kind_ok(_METADATA_TYPE_CHECKS[spec.type], value):
@@ -531,17 +535,17 @@ class _Checker:
                 f"{key} has the wrong type: expected {spec.type.value}, found {_describe(value)}",
                 value=json_value(value),
                 expected=spec.type.value,
-                **where,  # type: ignore[arg-type]
+                **where,
             )
             return
         pattern = spec.pattern
-        if pattern is not None and not pattern.compiled.fullmatch(value):  # type: ignore[arg-type]
+        if pattern is not None and not (isinstance(value, str) and pattern.compiled.fullmatch(value)):
             self.issues.add(
                 Rule.METADATA_PATTERN,
                 f"{key} {value!r} does not match the required pattern {pattern.regex} (e.g. {pattern.example})",
                 value=value,
                 expected=pattern.regex,
-                **where,  # type: ignore[arg-type]
+                **where,
             )
 
     def check_table(self, grid: SheetGrid, spec: TableSpec) -> _Table:

@@ -264,6 +264,7 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # Starlette types every handler as taking any Exception, though it calls one only with its class.
     app.add_exception_handler(StarletteHTTPException, _sign_in_first)  # type: ignore[arg-type]
     for route, endpoint in (
         (Route.API_CYCLES, api_cycles),
@@ -275,12 +276,12 @@ def create_app() -> FastAPI:
         (Route.API_JOB, api_job),
     ):
         app.add_api_route(route, endpoint, methods=["GET"], response_model=None, tags=["data"])
-    for route, endpoint in (
+    for route, page in (
         (Route.CYCLES, cycles_page),
         (Route.CYCLE, batches_page),
         (Route.BATCH, batch_page),
         (Route.JOB, job_page),
         (Route.REPAIR, repair_page),
     ):
-        app.add_api_route(route, endpoint, methods=["GET"], response_class=HTMLResponse, tags=["pages"])
+        app.add_api_route(route, page, methods=["GET"], response_class=HTMLResponse, tags=["pages"])
     return app

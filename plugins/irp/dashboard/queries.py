@@ -17,7 +17,7 @@ from irp.labels import LABEL_FIELDS, job_label
 from irp.records import JobTracking, ReconSummary
 from irp.repair import RepairRecord, repair_log
 from irp.reports import BatchSummary, batch_summary, cycle_batches
-from irp.store import Store
+from irp.store import Store, fetch_row
 
 #: Recon results shown per batch on the batches page (the batch page shows up to RECON_PAGE_LIMIT).
 RECON_HISTORY_LIMIT = 5
@@ -238,7 +238,7 @@ def batch(store: Store, batch_id: int) -> BatchOverview | None:
         return None
     with store.transaction() as cursor:
         cursor.execute(_BATCH_CYCLE, (batch_id,))
-        cycle_name = cursor.fetchone()["cycle_name"]
+        cycle_name = fetch_row(cursor)["cycle_name"]
     overview = BatchOverview.of(cycle_name, summary)
     _attach_recon_history(store, [overview], RECON_PAGE_LIMIT)
     return overview

@@ -326,7 +326,7 @@ class AsyncMoodysClient(_ClientBase):
                 json=request.json_body if request.content is None else None,
                 data=request.content,
                 headers=self._headers(request),
-                ssl=None if self.config.verify else False,
+                ssl=self.config.verify,  # True: the default certificate checks
                 allow_redirects=False,
             ) as response:
                 raw = await response.read()

@@ -74,7 +74,7 @@ class UploadDetail:
         return tuple(value for value in (self.secret_access_key, self.session_token) if value)
 
 
-def content_type_for(path: Path) -> str:
+def content_type_for(path: Path | ObjectStoragePath) -> str:
     return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_CONTENT_TYPE)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from irp.configuration.jobs import JobField
@@ -35,11 +34,10 @@ from irp.constants import BatchType
 from irp.moodys import search
 from irp.moodys.api import DEFAULT_SERVER_NAME, DataBridgeStatus, Edm, MoodysApi
 from irp.moodys.errors import MoodysError, MoodysUnavailableError
-from irp.moodys.jobs import MRI_FILE_KEYS, column_values
+from irp.moodys.jobs import MRI_FILE_KEYS, FileResolver, column_values
 from irp.moodys.protocol import EntityMessage
 
 Config = Mapping[str, Any]
-FileResolver = Callable[[Config, str], Path]
 YES = "Y"
 
 
@@ -117,9 +115,9 @@ class EntityRules:
     ) -> dict[tuple[str, str], Any] | None:
         """Found portfolios keyed by (EDM, portfolio) for pairs whose EDM exists."""
         by_edm: dict[str, list[str]] = defaultdict(list)
-        for edm_name, portfolio in pairs:
+        for edm_name, portfolio_name in pairs:
             if edm_name in edms:
-                by_edm[edm_name].append(portfolio)
+                by_edm[edm_name].append(portfolio_name)
         found: dict[tuple[str, str], Any] = {}
         try:
             for edm_name, names in by_edm.items():

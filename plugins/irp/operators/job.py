@@ -12,11 +12,11 @@ follows the last job to end.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
@@ -41,7 +41,7 @@ class MoodysJobOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("job",)
-    operator_extra_links = (MoodysJobLink(),)
+    operator_extra_links: Collection[BaseOperatorLink] = (MoodysJobLink(),)
     ui_color = "#d9ecff"
 
     def __init__(
@@ -116,7 +116,7 @@ class MoodysJobOperator(BaseOperator):
         self.moodys_job_url = ""  # until known: the link must not look for a URL in XCom
         started = time.time()
         backend = self._backend()
-        job = job_to_run(self.original_job_id, context, retries=self.retries, backend=backend)
+        job = job_to_run(self.original_job_id, context, retries=self.retries or 0, backend=backend)
         if job.skipped:  # a person skipped it (irp_repair), or its entity was kept
             self._reconcile(context)
             raise AirflowSkipException(f"Job {job.id} ({(self.job or {}).get('label')}) is skipped")
