@@ -14,4 +14,5 @@ ENV PYTHONPATH=/opt/airflow/plugins \
     AIRFLOW__IRP__SQL_FOLDER=/opt/airflow/include/sql \
     AIRFLOW__IRP__CYCLES_FOLDER=/opt/airflow/include/cycles \
     AIRFLOW__IRP__STORAGE_ROOT=/opt/airflow/storage \
-    AIRFLOW__CORE__MAX_MAP_LENGTH=20000
+    AIRFLOW__CORE__MAX_MAP_LENGTH=20000 \
+    AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=0.25

@@ -5,9 +5,9 @@
 A batch of ``--jobs`` asynchronous Moody's jobs (EDM Creation) on the simulator (its own
 process, time mode), with log-normally spread running times. Printed side by side:
 
-* irp — submissions through an 8-slot pool (the ``moodys_api`` pool), each job checked once,
-  then waited for by the real ``MoodysJobTrigger`` (the triggerer's event loop): no worker slot
-  is held while Moody's computes;
+* irp — submissions through an 8-slot pool (the ``moodys_api`` pool), each job then waited for
+  by the real ``MoodysJobTrigger`` (the triggerer's event loop, one shared poller: one list
+  request per round for every job in flight): no worker slot is held while Moody's computes;
 * baseline — the framework's pattern: submit every job in turn, then poll each job in turn
   with a fixed sleep between passes, in one worker slot for the whole time.
 
@@ -77,7 +77,7 @@ def config(number: int, label: str) -> dict[str, str]:
 
 
 def run_irp(base_url: str, jobs: int, slots: int, poll_interval: float) -> Outcome:
-    """Pool-limited submissions, one check, then the real trigger per job (in one event loop)."""
+    """Pool-limited submissions, then the real trigger per job (in one event loop)."""
 
     busy = 0.0
 
@@ -86,7 +86,6 @@ def run_irp(base_url: str, jobs: int, slots: int, poll_interval: float) -> Outco
         began = time.perf_counter()
         hook = MoodysHook(CONN_ID)
         workflow_id = hook.submit_job(EDM, number, config(number, "IRP"), installation_id=INSTALLATION).workflow_id
-        hook.get_job_status(EDM, workflow_id)  # the sensor's check before deferring
         hook.close()
         busy += time.perf_counter() - began
         return workflow_id

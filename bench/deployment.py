@@ -3,22 +3,25 @@ dag-processor, triggerer as processes; LocalExecutor or CeleryExecutor; Postgres
 checkout against a baseline revision, side by side.
 
     .venv/bin/python bench/deployment.py [--baseline REV] [--executor local|celery] [--workbook sample|minimal]
-                                         [--scale N]
+                                         [--scale N] [--defer-after SECONDS] [--running-seconds S] [--timeout S]
 
 ``--scale N`` runs N copies of the sample (``tools/make_sample_workbook.py --scale N``: 61 N jobs).
+``--defer-after SECONDS`` sets every batch type's ``defer_after_seconds`` (both sides; default: the
+cycle file's default).
 
 Printed per side: wall time of the run against the simulated critical path (per batch type, its
 longest Moody's job; batch types run one after another), task instances, task instances per
-Moody's job, CPU seconds of every Airflow process per job, HTTP calls to Moody's per job, the
-CPU seconds of this process (the in-process simulator, and the harness's REST polling), the peak
-memory of the scheduler (with its LocalExecutor workers), triggerer, dag-processor and
-api-server, and the scheduler's loop: the longest and the 95th percentile of Airflow's
-``scheduler.scheduler_loop_duration`` timings during the run, which the components send as
-StatsD metrics to a UDP socket of this process. The baseline runs from a temporary git worktree
-of REV with this checkout's harness and simulator.
+Moody's job, CPU seconds of every Airflow process per job, HTTP calls to Moody's per job (and of
+them, job status reads), failed tries and stale executor events in the scheduler log, the CPU
+seconds of this process (the in-process simulator, and the harness's REST polling), the peak
+memory of the scheduler (with its LocalExecutor workers), triggerer, dag-processor and api-server,
+and the scheduler's loop: the longest and the 95th percentile of Airflow's
+``scheduler.scheduler_loop_duration`` timings during the run, which the components send as StatsD
+metrics to a UDP socket of this process. The baseline runs from a temporary git worktree of REV
+with this checkout's harness and simulator.
 
-``--running-seconds`` sets how long each simulated Moody's job runs (2 s, after 0.5 s queued
-and 0.5 s pending).
+``--running-seconds`` sets how long each simulated Moody's job runs (2 s, after 0.5 s queued and
+0.5 s pending); a run that outlasts ``--timeout`` still reports its figures.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -45,8 +50,6 @@ from tests.deployment.scenario import CycleRun
 from tools import make_sample_workbook
 
 CYCLE = "bench"
-
-
 #: Airflow's timer around one pass of the scheduler's loop (``SchedulerJobRunner._run_scheduler_loop``).
 LOOP_METRIC = "scheduler.scheduler_loop_duration"
 STATSD_PREFIX = "airflow"
@@ -60,8 +63,13 @@ class Figures:
     task_instances: int
     jobs: int
     cpu: float
-    bench_cpu: float
     http_calls: int
+    status_reads: int
+    routes: dict[str, int]
+    logs: Path | None
+    failed_tries: int
+    stale_events: int
+    bench_cpu: float
     peaks: dict[Role, int]
     loops: list[float]
     state: str
@@ -152,18 +160,49 @@ def critical_path(run: CycleRun) -> float:
     return sum(longest.values())
 
 
+#: Routes (as the simulator counts them) that read the status of Moody's jobs: one job or a list.
+STATUS_ROUTES = re.compile(r"^GET /(platform/\w+/v1/jobs|riskmodeler/v1/workflows)(/\{id\})?$")
+
+
+def status_reads(routes: dict[str, int]) -> int:
+    return sum(count for route, count in routes.items() if STATUS_ROUTES.match(route))
+
+
+#: How the scheduler reports a task it failed on a stale executor event (apache/airflow#66374 and
+#: the open RUNNING variant): "... finished with state success, but the task instance's state
+#: attribute is running ..." / "state mismatch".
+STALE_EVENT = re.compile(r"but the task instance's state attribute is|state mismatch", re.IGNORECASE)
+
+
+def stale_events(log: Path) -> int:
+    return len(STALE_EVENT.findall(log.read_text(errors="replace"))) if log.exists() else 0
+
+
+def keep_logs(logs: dict[Role, Path], folder: Path | None) -> Path | None:
+    """Copies of the deployment's process logs (``--keep-logs``), which the run's folder loses."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run_", dir=folder))
+    for role, log in logs.items():
+        if log.exists():
+            shutil.copy(log, folder / f"{role.value}.log")
+    return folder
+
+
 def _own_cpu() -> float:
     times = os.times()
     return times.user + times.system
 
 
-def measure(project: Path, executor: Executor, workbook: Path, timeout: float, running_seconds: float) -> Figures:
+def measure(project: Path, executor: Executor, workbook: Path, options: argparse.Namespace, timeout: float) -> Figures:
+    settings = {} if options.defer_after is None else {"defer_after_seconds": options.defer_after}
     with (
         tempfile.TemporaryDirectory(prefix="irp_bench_deployment_") as folder,
         StatsdListener(LOOP_METRIC) as loops,
         cycle_deployment(
-            Path(folder), executor, {CYCLE: (workbook, "rerun")}, project=project,
-            simulator_options={"running_seconds": running_seconds}, airflow_settings=loops.settings(),
+            Path(folder), executor, {CYCLE: (workbook, "rerun")}, project=project, batch_settings=settings,
+            simulator_options={"running_seconds": options.running_seconds}, airflow_settings=loops.settings(),
         ) as (running, services),
     ):  # fmt: skip
         run = CycleRun(running, services, CYCLE)
@@ -178,7 +217,7 @@ def measure(project: Path, executor: Executor, workbook: Path, timeout: float, r
         sampler = threading.Thread(target=sample, daemon=True)
         running.wait_for_dag(run.dag_id)
         cpu_before, bench_cpu_before = running.cpu_seconds(), _own_cpu()
-        requests_before = run.admin.state()["apiRequests"]
+        before = run.admin.state()
         started = time.monotonic()
         sampler.start()
         loops.recording = True
@@ -193,14 +232,23 @@ def measure(project: Path, executor: Executor, workbook: Path, timeout: float, r
         stop.set()
         sampler.join()
         jobs = len(run.store_jobs())
+        after = run.admin.state()
+        routes = after["apiRoutes"]
+        tasks = run.tasks()
         return Figures(
             wall=wall,
             critical_path=critical_path(run),
-            task_instances=len(run.tasks()),
+            task_instances=len(tasks),
             jobs=jobs,
             cpu=cpu,
+            http_calls=after["apiRequests"] - before["apiRequests"],
+            status_reads=status_reads(routes) - status_reads(before["apiRoutes"]),
+            routes={r: n - earlier for r, n in routes.items() if n > (earlier := before["apiRoutes"].get(r, 0))},
+            failed_tries=sum(max(int(ti.get("try_number") or 1) - 1, 0) for ti in tasks)
+            + len([ti for ti in tasks if ti["state"] == "failed"]),
+            stale_events=stale_events(running.logs()[Role.SCHEDULER]),
+            logs=keep_logs(running.logs(), options.keep_logs),
             bench_cpu=bench_cpu,
-            http_calls=run.admin.state()["apiRequests"] - requests_before,
             peaks=peaks,
             loops=list(loops.timings),
             state=state,
@@ -223,6 +271,9 @@ def rows(sides: list[tuple[str, Figures]]) -> list[list[str]]:
         line("CPU s of Airflow (all processes)", lambda f: f"{f.cpu:.0f}"),
         line("CPU s per job", lambda f: f"{f.cpu / f.jobs:.2f}"),
         line("HTTP calls to Moody's per job", lambda f: f"{f.http_calls / f.jobs:.1f}"),
+        line("of them job status reads", lambda f: f"{f.status_reads / f.jobs:.1f}"),
+        line("failed tries (retried or failed)", lambda f: str(f.failed_tries)),
+        line("stale executor events (scheduler log)", lambda f: str(f.stale_events)),
         line("CPU s of the simulator and harness", lambda f: f"{f.bench_cpu:.0f}"),
         *[line(f"{role.value} peak memory", lambda f, r=role: f"{f.peaks[r] / mib:,.0f} MiB") for role in MEMORY_ROLES],
         line("scheduler loops", lambda f: str(len(f.loops))),
@@ -237,6 +288,8 @@ def main() -> None:
     parser.add_argument("--executor", choices=["local", "celery"], default="local")
     parser.add_argument("--workbook", choices=["sample", "minimal"], default="sample")
     parser.add_argument("--scale", type=int, default=1, help="copies of the sample (61 jobs each)")
+    parser.add_argument("--defer-after", type=float, help="defer_after_seconds of every batch type (both sides)")
+    parser.add_argument("--keep-logs", type=Path, help="copy each side's process logs into this folder")
     parser.add_argument("--running-seconds", type=float, default=2.0, help="running time of each Moody's job")
     parser.add_argument("--timeout", type=float, help="longest wait for the run, seconds (default 900 + 60 per copy)")
     args = parser.parse_args()
@@ -250,19 +303,31 @@ def main() -> None:
         sides: list[tuple[str, Figures]] = []
         if args.baseline:
             with checkout(args.baseline) as baseline:
-                figures = measure(baseline, executor, workbook, timeout, args.running_seconds)
+                figures = measure(baseline, executor, workbook, args, timeout)
                 sides.append((f"baseline {args.baseline}", figures))
-        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, timeout, args.running_seconds)))
+        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, args, timeout)))
     size = f"{args.scale} x the {args.workbook}" if args.scale > 1 else f"the {args.workbook}"
     title = (f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores, "
              f"Moody's jobs 0.5 + 0.5 + {args.running_seconds:g} s)")  # fmt: skip
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))
+    print_routes(sides)
     if len(sides) == 2:
         base, ours = sides[0][1], sides[1][1]
         cpu = (base.cpu / base.jobs) / (ours.cpu / ours.jobs)
         tis = (base.task_instances / base.jobs) / (ours.task_instances / ours.jobs)
         print(f"\nbaseline / this checkout: wall {base.wall / ours.wall:.2f}x, CPU per job {cpu:.2f}x, "
               f"task instances per job {tis:.2f}x")  # fmt: skip
+
+
+def print_routes(sides: list[tuple[str, Figures]], top: int = 15) -> None:
+    """The routes that cost the most HTTP calls per job (on any side), side by side."""
+    totals: dict[str, int] = {}
+    for _, figures in sides:
+        for route, count in figures.routes.items():
+            totals[route] = max(totals.get(route, 0), count)
+    busiest = sorted(totals, key=lambda route: -totals[route])[:top]
+    table = [[route, *[f"{f.routes.get(route, 0) / f.jobs:.2f}" for _, f in sides]] for route in busiest]
+    print_table("HTTP calls per job, by route", ["route", *[name for name, _ in sides]], table)
 
 
 def _cores() -> int:

@@ -4,7 +4,10 @@
 
 Prints, side by side, the time and SQL round trips of: create_batch with N job configurations,
 recon_batch on an N-job batch, and get_batch_jobs on it. The baseline inserts one row per
-statement (two round trips per job) and reconciles in Python, as the reference does.
+statement (two round trips per job) and reconciles in Python, as the reference does. Besides wall
+time, each operation's CPU time, this process's plus its Postgres backend's (read from /proc, so
+counted only for a server on this machine): on a shared machine it stays put while wall time
+stretches with the load.
 """
 
 from __future__ import annotations
@@ -17,7 +20,17 @@ from typing import Any
 
 import _common  # noqa: F401  (puts plugins/ on sys.path)
 import psycopg
-from _common import interleaved_medians, median_seconds, ms, print_table, ratio
+from _common import (
+    CpuClock,
+    Timing,
+    backend_cpu_clock,
+    interleaved_timings,
+    ms,
+    plus_process,
+    print_table,
+    ratio,
+    timings,
+)
 
 from irp import batch as batches
 from irp import migrations
@@ -44,6 +57,17 @@ def counting_store(dsn: str, schema: str) -> Store:
         return conn
 
     return Store(connect, schema)
+
+
+def backend_pid(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def cpu_clock(conn: psycopg.Connection[Any]) -> CpuClock:
+    """CPU seconds of this process and of ``conn``'s server process."""
+    return plus_process(backend_cpu_clock(backend_pid(conn)))
 
 
 def round_trips(run) -> int:
@@ -109,6 +133,19 @@ def baseline_recon(conn: psycopg.Connection[Any], batch_id: int) -> str:
     return status
 
 
+HEADERS = [
+    "operation",
+    "baseline (row by row)",
+    "irp",
+    "speed-up",
+    "CPU baseline",
+    "CPU irp",
+    "CPU ratio",
+    "round trips baseline",
+    "round trips irp",
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=10_000)
@@ -150,8 +187,11 @@ def main() -> None:
         def ours_create() -> int:
             return batches.create_batch(next(types), configuration_id, data, store=store)
 
-        create_ours = median_seconds(ours_create, min(args.repeat, 11))
-        create_base = median_seconds(lambda: baseline_create(baseline, new_configuration(), data), 1)
+        with store.transaction() as cur:
+            ours_cpu = cpu_clock(cur.connection)
+        base_cpu = cpu_clock(baseline)
+        create_ours = timings(ours_create, min(args.repeat, 11), ours_cpu)
+        create_base = timings(lambda: baseline_create(baseline, new_configuration(), data), 1, base_cpu)
         trips_ours = round_trips(lambda: batches.create_batch(next(types), configuration_id, data, store=store))
         trips_base = round_trips(lambda: baseline_create(baseline, new_configuration(), data))
 
@@ -162,48 +202,41 @@ def main() -> None:
                 " WHERE batch_id = %s",
                 (batch_id,),
             )
-        recon_ours = median_seconds(lambda: recon_batch(batch_id, store=store), args.repeat)
-        recon_base = median_seconds(lambda: baseline_recon(baseline, batch_id), args.repeat)
+        recon_ours = timings(lambda: recon_batch(batch_id, store=store), args.repeat, ours_cpu)
+        recon_base = timings(lambda: baseline_recon(baseline, batch_id), args.repeat, base_cpu)
         recon_trips = (
             round_trips(lambda: recon_batch(batch_id, store=store)),
             round_trips(lambda: baseline_recon(baseline, batch_id)),
         )
         assert recon_batch(batch_id, store=store).status.value == baseline_recon(baseline, batch_id)
-        reads = interleaved_medians(
+        reads = interleaved_timings(
             {
                 "ours": lambda: batches.get_batch_jobs(batch_id, store=store),
                 "baseline": lambda: baseline_jobs(baseline, batch_id),
             },
             args.repeat,
+            {"ours": ours_cpu, "baseline": base_cpu},
         )
         jobs_ours, jobs_base = reads["ours"], reads["baseline"]
         assert len(batches.get_batch_jobs(batch_id, status=JobStatus.RUNNING, store=store)) == args.jobs // 50
 
         n = args.jobs
+
+        def row(operation: str, base: Timing, ours: Timing, trips: tuple[int, int]) -> list[object]:
+            return [operation, ms(base.wall), ms(ours.wall), ratio(base.wall, ours.wall), ms(base.cpu), ms(ours.cpu),
+                    ratio(base.cpu, ours.cpu), *trips]  # fmt: skip
+
         print_table(
             f"Store benchmark: {n:,} jobs, median of {args.repeat} (baseline create: 1 run)",
-            ["operation", "baseline (row by row)", "irp", "speed-up", "round trips baseline", "round trips irp"],
+            HEADERS,
             [
-                [
-                    f"create_batch ({n:,} configs)",
-                    ms(create_base),
-                    ms(create_ours),
-                    ratio(create_base, create_ours),
-                    trips_base,
-                    trips_ours,
-                ],
-                [
-                    f"recon_batch ({n:,} jobs)",
-                    ms(recon_base),
-                    ms(recon_ours),
-                    ratio(recon_base, recon_ours),
-                    recon_trips[1],
-                    recon_trips[0],
-                ],
-                [f"get_batch_jobs ({n:,} jobs)", ms(jobs_base), ms(jobs_ours), ratio(jobs_base, jobs_ours), 1, 1],
+                row(f"create_batch ({n:,} configs)", create_base, create_ours, (trips_base, trips_ours)),
+                row(f"recon_batch ({n:,} jobs)", recon_base, recon_ours, (recon_trips[1], recon_trips[0])),
+                row(f"get_batch_jobs ({n:,} jobs)", jobs_base, jobs_ours, (1, 1)),
             ],
         )
         print("\nround trips = SQL statements sent (each transaction adds BEGIN and COMMIT).")
+        print("CPU = this process's and its Postgres backend's CPU time (the backend's only for a local server).")
         print("get_batch_jobs: baseline = the raw query (SELECT *, dict rows); irp builds Job records (taking turns).")
     finally:
         store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import fields
 from typing import Any
 
@@ -22,6 +23,8 @@ class Simulator:
         self.faults = FaultBook()
         #: API requests served (admin endpoints excluded): HTTP calls per job in benchmarks.
         self.api_requests = 0
+        #: The same by route (``GET /platform/model/v1/jobs/{id}``): which calls a benchmark spends.
+        self.api_routes: Counter[str] = Counter()
         self.tokens: dict[str, float] = {}
         self.reset()
 
@@ -42,6 +45,7 @@ class Simulator:
         self.submissions = SubmissionBook(self.options.idempotency_ttl_seconds)
         self.tokens.clear()
         self.api_requests = 0
+        self.api_routes.clear()
 
     def configure(self, changes: dict[str, Any]) -> None:
         """Apply option changes (snake_case option names) at run time."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -68,6 +69,7 @@ class SimulatorMiddleware:
             await self.app(scope, receive, send)
             return
         self.sim.api_requests += 1
+        self.sim.api_routes[f"{method} {route(path)}"] += 1
         headers = Headers(scope=scope)
         if len(scope.get("query_string", b"")) > self.sim.options.max_query_chars:
             await send_json(
@@ -186,6 +188,15 @@ async def read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+_S3_KEY = re.compile(r"^(/_s3/[^/]+)/.*$")
+
+
+def route(path: str) -> str:
+    """A path with its ids (and object-store keys) folded: ``/platform/model/v1/jobs/{id}``."""
+    return _ID_SEGMENT.sub("/{id}", _S3_KEY.sub(r"\1/{key}", path))
 
 
 def replay_body(body: bytes) -> Receive:

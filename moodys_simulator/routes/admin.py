@@ -50,6 +50,7 @@ def state_view(sim: Simulator) -> dict[str, Any]:
     return {
         "options": {"mode": sim.options.mode.value, "ticks_per_phase": sim.options.ticks_per_phase},
         "apiRequests": sim.api_requests,
+        "apiRoutes": dict(sim.api_routes),
         "exposureSets": list(sim.state.exposure_sets.values()),
         "edms": edms,
         "analyses": list(sim.state.analyses.values()),

@@ -1,14 +1,17 @@
 """The cycle DAG: a cycle declaration turned into tasks, nothing more.
 
-    load_configuration → data_extraction → edm_creation → … → export_to_rdm → cycle_result
+    data_extraction → edm_creation → … → export_to_rdm → cycle_result
 
 Each batch type is a task group of ``prepare`` (check the batch type before completed, entity
 validation, activation, entities that already exist — asking a person only when something does —
 and the job list) and ``job``, one mapped task instance per job (submit, then wait in the
-triggerer); Export to RDM runs its seed job first, in ``seed``. ``cycle_result``, the run's only
-leaf, fails the run unless every batch completed in it. The task bodies live in
-:mod:`irp.operators`: this module plans the DAG from plain data (:func:`plan_cycle`) and renders
-the plan (:func:`render_cycle`), as astronomer-cosmos does.
+triggerer). The first ``prepare`` also loads the workbook and creates the batches (the others read
+their ids from its XCom); Export to RDM's runs the seed job that creates the RDM, deferring while
+Moody's works, before listing the other jobs. ``cycle_result``, the run's only leaf, fails the run
+unless every batch completed in it. The sample workbook's 61 jobs run in 73 task instances.
+
+The task bodies live in :mod:`irp.operators`: this module plans the DAG from plain data
+(:func:`plan_cycle`) and renders the plan (:func:`render_cycle`), as astronomer-cosmos does.
 
 Building the DAG reads only the cycle's declaration: no database, network or workbook work.
 """
@@ -20,8 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import DAG, Param, TaskGroup, XComArg, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import DAG, BaseOperator, Param, TaskGroup, XComArg
 
 from irp.assets import cycle_asset
 from irp.constants import BatchType
@@ -35,11 +37,11 @@ from irp.cycles import (
     load_declarations,
 )
 from irp.operators.batch import (
-    XCOM_SEED,
+    XCOM_BATCH_IDS,
+    CycleResultOperator,
     PrepareBatchOperator,
     PrepareExistingOperator,
-    cycle_result,
-    load_configuration,
+    ReportErrorOperator,
 )
 from irp.operators.job import MoodysJobOperator
 from irp.settings import Settings
@@ -47,7 +49,7 @@ from irp.settings import Settings
 START_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 #: Rendered as each job task instance's name: the entity its job is about.
 JOB_LABEL = "{{ task.job['label'] }}"
-#: Retries of the tasks that are not about one batch type (the load, the verdict).
+#: Retries of the tasks that are not about one batch type (the verdict).
 DEFAULT_RETRIES = 2
 DEFAULT_RETRY_DELAY = timedelta(seconds=20)
 
@@ -61,7 +63,7 @@ class BatchPlan:
     poll_interval: float
     #: Entities its jobs create may already exist in Moody's (on_existing applies).
     may_exist: bool
-    #: Export to RDM: a seed job that creates the RDM runs before the others.
+    #: Export to RDM: a seed job that creates the RDM runs (in ``prepare``) before the others.
     seed: bool
     #: The asset the batch type before this one updates, published once this one may start.
     previous_asset: Any
@@ -92,38 +94,35 @@ def plan_cycle(declaration: CycleDeclaration, settings: Settings) -> CyclePlan:
     return CyclePlan(declaration, settings.moodys_pool, batches, cycle_asset(declaration.name, order[-1]))
 
 
-def _render_batch(plan: BatchPlan, cycle: CyclePlan, batch_ids: Any, upstream: list[Any]) -> list[Any]:
-    """The batch type's task group; returns the tasks the next batch type waits for."""
+def _render_batch(
+    plan: BatchPlan, cycle: CyclePlan, batch_ids: Any, upstream: list[Any]
+) -> tuple[BaseOperator, list[Any]]:
+    """The batch type's task group; returns its prepare task and the tasks the next batch type
+    waits for. ``batch_ids`` is ``None`` for the first batch type: its prepare loads the workbook."""
     settings, name, batch_type = plan.settings, cycle.declaration.name, plan.batch_type
     retry = {"retries": settings.retries, "retry_delay": settings.retry_delay}
     prepare_class = PrepareExistingOperator if plan.may_exist else PrepareBatchOperator
     job_arguments: dict[str, Any] = {
-        "batch_type": batch_type.value, "cycle_name": name, "pool": cycle.pool, "poll_interval": plan.poll_interval,
-        "timeout": settings.timeout, "defer_after": settings.defer_after, **retry,
+        "batch_type": batch_type.value, "cycle_name": name, "poll_interval": plan.poll_interval,
+        "timeout": settings.timeout, "defer_after": settings.defer_after,
     }  # fmt: skip
     with TaskGroup(group_id=batch_type.slug, tooltip=batch_type.value):
         prepare = prepare_class(
             task_id="prepare", batch_type=batch_type, cycle_name=name, batch_ids=batch_ids,
+            workbook=cycle.declaration.workbook if batch_ids is None else None,
+            # The seed job is a Moody's submission: it takes a slot of the pool as job tasks do.
+            seed=job_arguments if plan.seed else None, **({"pool": cycle.pool} if plan.seed else {}),
             # The batch types before are done without failure; one the workbook does not need
             # lists no job (its job task is skipped) and must not stop the next one.
             trigger_rule="none_failed_min_one_success",
             outlets=[plan.previous_asset] if plan.previous_asset else [], **retry,
         )  # fmt: skip
         upstream >> prepare
-        ends: list[Any] = [prepare]
-        first: Any = prepare
-        if plan.seed:
-            seed_job = XComArg(prepare, key=XCOM_SEED)
-            # Airflow resolves an XComArg argument before execute; its types do not say so.
-            first = MoodysJobOperator(task_id="seed", job=seed_job, **job_arguments)  # type: ignore[arg-type]
-            prepare >> first
-            ends.append(first)
-        jobs = MoodysJobOperator.partial(task_id="job", map_index_template=JOB_LABEL, **job_arguments).expand(
-            job=prepare.output
-        )
-        first >> jobs
-        ends.append(jobs)
-    return ends
+        jobs = MoodysJobOperator.partial(
+            task_id="job", map_index_template=JOB_LABEL, pool=cycle.pool, **job_arguments, **retry
+        ).expand(job=prepare.output)
+        prepare >> jobs
+    return prepare, [prepare, jobs]
 
 
 def render_cycle(plan: CyclePlan) -> DAG:
@@ -148,26 +147,25 @@ def render_cycle(plan: CyclePlan) -> DAG:
         default_args={"retries": DEFAULT_RETRIES, "retry_delay": DEFAULT_RETRY_DELAY},
         doc_md=__doc__,
     ) as dag:
-        batch_ids = task(task_id="load_configuration")(load_configuration)(declaration.name, declaration.workbook)
-        upstream: list[Any] = [batch_ids]
+        batch_ids: Any = None
+        upstream: list[Any] = []
         for batch in plan.batches:
-            upstream = _render_batch(batch, plan, batch_ids, upstream)
+            prepare, upstream = _render_batch(batch, plan, batch_ids, upstream)
+            if batch_ids is None:
+                batch_ids = XComArg(prepare, key=XCOM_BATCH_IDS)
         poll_intervals = {batch.batch_type.value: batch.poll_interval for batch in plan.batches}
-        # Airflow resolves the XComArg batch_ids before the task runs; its types do not say so.
-        verdict = task(
-            task_id="cycle_result", trigger_rule="all_done", retries=0,
-            outlets=[plan.final_asset] if plan.final_asset else [],
-        )(cycle_result)(batch_ids, declaration.name, poll_intervals)  # type: ignore[arg-type]  # fmt: skip
+        verdict = CycleResultOperator(
+            task_id="cycle_result", batch_ids=batch_ids, cycle_name=declaration.name, poll_intervals=poll_intervals,
+            trigger_rule="all_done", retries=0, outlets=[plan.final_asset] if plan.final_asset else [],
+        )  # fmt: skip
         upstream >> verdict
+        if batch_ids is not None:
+            batch_ids.operator >> verdict  # not a template field: the dependency is set here
     return dag
 
 
 def build_cycle_dag(declaration: CycleDeclaration) -> DAG:
     return render_cycle(plan_cycle(declaration, Settings.load()))
-
-
-def _report_broken(message: str) -> None:
-    raise AirflowFailException(message)
 
 
 def broken_declaration_dag(error: DeclarationError) -> DAG:
@@ -180,7 +178,7 @@ def broken_declaration_dag(error: DeclarationError) -> DAG:
         tags=["irp", "cycle", "broken"],
         doc_md=f"The cycle file `{error.source}` could not be read:\n\n```\n{error.message}\n```",
     ) as dag:
-        task(task_id="report_error", retries=0)(_report_broken)(error.message)
+        ReportErrorOperator(task_id="report_error", message=error.message, retries=0)
     return dag
 
 

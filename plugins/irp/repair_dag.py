@@ -144,8 +144,8 @@ def clear_instructions(ti: Any, batch_id: int, job_id: int, new_job_id: int) -> 
     seed = None
     if batch.batch_type is BatchType.EXPORT_TO_RDM:
         seed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=prepare, key=XCOM_SEED)
-    if seed and int(seed.get("job_id", 0)) in chain:
-        task_id, map_index = f"{batch.task_group_id}.seed", None
+    if seed and int(seed.get("job_id", 0)) in chain:  # the seed job runs in the prepare task
+        task_id, map_index = prepare, None
     else:
         listed = ti.xcom_pull(dag_id=batch.dag_id, run_id=batch.run_id, task_ids=prepare) or []
         index = next((i for i, entry in enumerate(listed) if int(entry.get("job_id", 0)) in chain), None)

@@ -31,6 +31,9 @@ class Settings:
     moodys_pool: str = "moodys_api"
     #: Seconds between two status polls of a Moody's job.
     poll_interval: float = 30.0
+    #: Least seconds between a job task's deferral and the trigger event that resumes it (an
+    #: Airflow 3.3.2 race: ``irp.triggers.job``); 0 where no scheduler runs (``dag.test()``).
+    resume_settle_seconds: float = 10.0
     #: Folder of the cycle declaration files.
     cycles_folder: str = str(PROJECT_ROOT / "include" / "cycles")
     #: Folder of the SQL files (migrations and SQL templates).

@@ -122,6 +122,7 @@ def harness(
             "AIRFLOW__IRP__STORE_SCHEMA": store.schema,
             "AIRFLOW__IRP__STORAGE_ROOT": str(storage),
             "AIRFLOW__IRP__POLL_INTERVAL": "0.1",
+            "AIRFLOW__IRP__RESUME_SETTLE_SECONDS": "0",  # dag.test() runs no scheduler to race
             "AIRFLOW_CONN_IRP_POSTGRES": postgres_connection(),
             "AIRFLOW_CONN_SOURCE_SQL": postgres_connection(),
             "AIRFLOW_CONN_DATABRIDGE": postgres_connection(),

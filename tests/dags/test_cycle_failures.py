@@ -193,3 +193,35 @@ def trigger_of(defer: Any) -> Any:
 
     module, _, name = defer.classpath.rpartition(".")
     return getattr(importlib.import_module(module), name)(**deserialize(defer.trigger_kwargs))
+
+
+def test_a_failed_seed_job_fails_export_prepare_and_clearing_it_resubmits_the_seed(cycle):
+    """Export to RDM's seed job (it creates the RDM) runs in the batch type's prepare task: when it
+    fails, that task is the red one and the other exports never start; clearing it resubmits the
+    seed — without asking about or deleting the RDM again — and the cycle completes."""
+    cycle.simulator.admin.job_outcome(kind="export", nameRegex=".*", outcome="FAILED")
+    run = cycle.run()
+    assert run.state == "failed"
+    states = task_states(run)
+    assert {task for (task, _), state in states.items() if state == "failed"} == {
+        "export_to_rdm.prepare", "cycle_result",
+    }  # fmt: skip
+    assert states[("export_to_rdm.job", -1)] == "upstream_failed"
+    exports = [j for j in cycle.simulator.admin.state()["jobs"] if j["kind"] == "export"]
+    assert len(exports) == 1  # the seed only
+    # Its other jobs never ran: the verdict finds the batch open and tells Teams it stalled.
+    assert statuses(cycle)["Export to RDM"].status is BatchStatus.ACTIVE
+    (title,) = cycle.teams.titles()
+    assert title.endswith(f"[{cycle.name}] Batch Stalled: Export to RDM")
+
+    cycle.simulator.admin.clear_job_outcomes()
+    dag = cycle.dag()
+    run = clear_and_resume(dag, run, failed_with_downstream(dag, run))
+    assert run.state == "success", not_ok(run)
+    exports = [j for j in cycle.simulator.admin.state()["jobs"] if j["kind"] == "export"]
+    assert len(exports) == 16  # the failed seed, its resubmission, the 14 others
+    export_jobs = batches.get_batch_jobs(statuses(cycle)["Export to RDM"].batch_id, store=cycle.store)
+    (seed,) = [j for j in export_jobs if j.parent_job_id is not None]
+    assert seed.status is JobStatus.FINISHED
+    assert jobs.read_job(seed.parent_job_id, store=cycle.store).status is JobStatus.FAILED
+    assert {b.status for b in statuses(cycle).values()} == {BatchStatus.COMPLETED}

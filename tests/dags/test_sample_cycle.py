@@ -18,8 +18,8 @@ def test_sample_cycle_completes_every_batch(cycle, capfd):
     batches = cycle_batches(cycle.name, store=cycle.store)
     assert {b.batch_type.value: b.status.value for b in batches} == dict.fromkeys(SAMPLE_COUNTS, "COMPLETED")
     assert {b.batch_type.value: b.finished_jobs for b in batches} == SAMPLE_COUNTS
-    # One task instance per job, one per batch type, the load and the verdict.
-    assert len(states) == sum(SAMPLE_COUNTS.values()) + len(SAMPLE_COUNTS) + 2
+    # One task instance per job, one per batch type (Export to RDM's runs its seed job), the verdict.
+    assert len(states) == sum(SAMPLE_COUNTS.values()) - 1 + len(SAMPLE_COUNTS) + 1 == 73
     assert rendered_names(run, "edm_creation.job") == sorted(
         ["RM_EDM_202606_Quarterly_GCHU", "RM_EDM_202606_Quarterly_CAEQ", "RM_EDM_202606_Quarterly_MWST"]
     )
@@ -49,6 +49,9 @@ def assert_links_and_asset_events(cycle, run):
     wait_links = [url for (task_id, _), url in links.items() if task_id == "edm_creation.job"]
     assert len(wait_links) == 3
     assert all(f"{cycle.simulator.base_url}/riskmodeler/v1/workflows/" in str(url) for url in wait_links)
+    # Export to RDM's prepare task links to its seed job.
+    (seed_link,) = [url for (task_id, _), url in links.items() if task_id == "export_to_rdm.prepare"]
+    assert f"{cycle.simulator.base_url}/riskmodeler/v1/workflows/" in str(seed_link)
     assert events[f"irp://cycles/{cycle.name}/edms"]["entities"] == sorted(
         ["RM_EDM_202606_Quarterly_GCHU", "RM_EDM_202606_Quarterly_CAEQ", "RM_EDM_202606_Quarterly_MWST"]
     )

@@ -31,15 +31,17 @@ BATCH_TYPES = (
 QUICK = {"poll_interval": 1, "retries": 3, "retry_delay_seconds": 2}
 
 
-def declare_cycles(folder: Path, cycles: Mapping[str, tuple[Path, str]]) -> None:
-    """One cycle file per ``name -> (workbook, on_existing)``."""
+def declare_cycles(
+    folder: Path, cycles: Mapping[str, tuple[Path, str]], settings: Mapping[str, Any] | None = None
+) -> None:
+    """One cycle file per ``name -> (workbook, on_existing)``; ``settings`` override ``QUICK``."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, (workbook, on_existing) in cycles.items():
         declaration = {
             "name": name,
             "workbook": str(workbook),
             "on_existing": on_existing,
-            "batch_types": {batch_type: dict(QUICK) for batch_type in BATCH_TYPES},
+            "batch_types": {batch_type: {**QUICK, **(settings or {})} for batch_type in BATCH_TYPES},
         }
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(declaration))
 
@@ -69,11 +71,12 @@ def cycle_deployment(
     cycles: Mapping[str, tuple[Path, str]],
     project: Path = ROOT,
     simulator_options: Mapping[str, Any] | None = None,
+    batch_settings: Mapping[str, Any] | None = None,
     airflow_settings: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[Deployment, Services]]:
     """``airflow_settings``: more environment for every component (``AIRFLOW__SECTION__KEY``: the
     benchmark's StatsD metrics)."""
-    declare_cycles(home / "cycles", cycles)
+    declare_cycles(home / "cycles", cycles, batch_settings)
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute((ROOT / "include" / "demo" / "source_dataset.sql").read_text().encode())
     schema = new_schema_name()

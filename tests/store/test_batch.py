@@ -98,6 +98,43 @@ def test_create_batch_is_atomic_under_an_injected_failure(store, configuration_i
     assert count(store, "irp_batch") == count(store, "irp_job_configuration") == count(store, "irp_job") == 0
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # a job configuration of another configuration than its batch's, or of no batch
+        "INSERT INTO irp_job_configuration (batch_id, configuration_id, job_configuration_data)"
+        " VALUES (%(batch)s, %(other_configuration)s, '{}')",
+        "INSERT INTO irp_job_configuration (batch_id, configuration_id, job_configuration_data)"
+        " VALUES (%(batch)s + 1000, %(configuration)s, '{}')",
+        # a job of another batch than its job configuration's, or of no job configuration
+        "INSERT INTO irp_job (batch_id, job_configuration_id) VALUES (%(other_batch)s, %(job_configuration)s)",
+        "INSERT INTO irp_job (batch_id, job_configuration_id) VALUES (%(batch)s, %(job_configuration)s + 1000)",
+        # a batch, or a configuration, still referenced
+        "DELETE FROM irp_batch WHERE id = %(batch)s",
+        "DELETE FROM irp_configuration WHERE id = %(configuration)s",
+    ],
+    ids=[
+        "config-of-another-configuration", "config-of-no-batch", "job-of-another-batch", "job-of-no-config",
+        "referenced-batch", "referenced-configuration",
+    ],
+)  # fmt: skip
+def test_foreign_keys_tie_jobs_to_their_batch_and_configuration(store, configuration_id, statement):
+    """The composite keys of migration 0006 enforce what the four single-column keys did, and more."""
+    other_configuration = insert_configuration(store, "2026-Q2")
+    batch = batches.create_batch(EDM, configuration_id, [{}], store=store)
+    other_batch = batches.create_batch(EDM, other_configuration, [{}], store=store)
+    (job,) = batches.get_batch_jobs(batch, store=store)
+    ids = {
+        "batch": batch,
+        "other_batch": other_batch,
+        "configuration": configuration_id,
+        "other_configuration": other_configuration,
+        "job_configuration": job.job_configuration_id,
+    }
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), store.transaction() as cursor:
+        cursor.execute(statement, ids)
+
+
 def test_create_batch_rejects_text_postgres_cannot_store(store, configuration_id):
     with pytest.raises(BatchError, match="Failed to create batch"):
         batches.create_batch(EDM, configuration_id, [{"ok": 1}, {"bad": "nul\u0000byte"}], store=store)

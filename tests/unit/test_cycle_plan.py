@@ -36,10 +36,21 @@ def test_the_plan_holds_one_batch_per_batch_type_in_order_with_its_settings():
 def test_the_rendered_dag_wires_each_batch_type_after_the_one_before():
     dag = render_cycle(plan_cycle(DECLARATION, Settings()))
     analysis = dag.get_task("analysis.prepare")
-    # and after load_configuration, whose batch ids it reads
-    assert analysis.upstream_task_ids == {"load_configuration", "portfolio_mapping.prepare", "portfolio_mapping.job"}
+    # and after the first prepare task, which loads the workbook and whose batch ids it reads
+    assert analysis.upstream_task_ids == {"data_extraction.prepare", "portfolio_mapping.prepare",
+                                          "portfolio_mapping.job"}  # fmt: skip
     assert analysis.trigger_rule == "none_failed_min_one_success"
-    assert dag.get_task("export_to_rdm.job").upstream_task_ids == {"export_to_rdm.prepare", "export_to_rdm.seed"}
+    first = dag.get_task("data_extraction.prepare")
+    assert (first.workbook, first.upstream_task_ids) == ("w.xlsx", set())
+    assert {t.task_id for t in dag.tasks if getattr(t, "workbook", None)} == {"data_extraction.prepare"}
+    # Export to RDM's seed job runs in its prepare task, in the Moody's pool, with the job settings.
+    export = dag.get_task("export_to_rdm.prepare")
+    assert dag.get_task("export_to_rdm.job").upstream_task_ids == {"export_to_rdm.prepare"}
+    assert export.seed is not None
+    assert export.seed["batch_type"] == "Export to RDM"
+    assert export.pool == "moodys_api"
+    assert {t.task_id for t in dag.tasks if getattr(t, "seed", None)} == {"export_to_rdm.prepare"}
     assert dag.get_task("cycle_result").trigger_rule == "all_done"
+    assert "data_extraction.prepare" in dag.get_task("cycle_result").upstream_task_ids
     job = dag.get_task("analysis.job")
     assert (job.partial_kwargs["poll_interval"], job.partial_kwargs["defer_after"]) == (60, timedelta(0))

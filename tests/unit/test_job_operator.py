@@ -4,6 +4,8 @@ the Moody's job ended and reconciles the batch."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -42,7 +44,14 @@ def ended(trigger: MoodysJobTrigger, status: JobStatus, outcome: TriggerOutcome 
             "job_url": trigger.job_url, "status": status.value, "polls": 3}  # fmt: skip
 
 
-def test_execute_submits_checks_once_and_defers_in_the_same_task_instance(edm_jobs, sim, airflow_store):
+def status_reads(sim: Any) -> int:
+    routes = sim.admin.state()["apiRoutes"]
+    return sum(count for route, count in routes.items() if route.startswith("GET /platform/riskdata/v1/jobs"))
+
+
+def test_execute_submits_and_defers_at_once_in_the_same_task_instance(edm_jobs, sim, airflow_store):
+    """With no ``defer_after`` a just-submitted job is not polled in the worker: Moody's answered
+    its submission, and the trigger's shared poller asks next."""
     batch_id, (job_id,) = edm_jobs()
     task = operator(job_id, batch_id)
     trigger = deferred(task, TaskInstance())
@@ -52,6 +61,17 @@ def test_execute_submits_checks_once_and_defers_in_the_same_task_instance(edm_jo
     assert trigger.job_id == job_id
     assert trigger.job_url == task.moodys_job_url
     assert job.moodys_workflow_id in trigger.job_url
+    assert [t.job_status for t in jobs.get_job_tracking(job_id, store=airflow_store)][-1] is JobStatus.SUBMITTED
+    assert status_reads(sim) == 0
+
+
+def test_a_reattached_job_is_checked_once_before_deferring(edm_jobs, sim, airflow_store):
+    """What the store knows of a job submitted by an earlier try may be old: one poll."""
+    batch_id, (job_id,) = edm_jobs()
+    deferred(operator(job_id, batch_id), TaskInstance())
+    retry = TaskInstance(try_number=2, max_tries=RETRIES)
+    deferred(operator(job_id, batch_id), retry)
+    assert status_reads(sim) == 1
     assert [t.job_status for t in jobs.get_job_tracking(job_id, store=airflow_store)][-1] is not JobStatus.SUBMITTED
 
 
@@ -189,3 +209,75 @@ def test_a_job_still_running_after_defer_after_is_handed_to_the_triggerer(edm_jo
     assert 0.3 <= time.monotonic() - started < 5
     assert trigger.job_id == job_id
     assert len(jobs.get_job_tracking(job_id, store=airflow_store)) > 2  # polled in the worker meanwhile
+
+
+def trigger_events(trigger: MoodysJobTrigger, ti: TaskInstance | None = None) -> list[Any]:
+    """Run the trigger as the triggerer does (its task instance set) and collect its events."""
+    import asyncio
+
+    trigger.task_instance = ti or TaskInstance()  # the parts of a task instance the trigger reads
+
+    async def collect() -> list[Any]:
+        return [event async for event in trigger.run()]
+
+    return asyncio.run(collect())
+
+
+def test_a_finished_job_ends_its_task_in_the_triggerer(edm_jobs, sim, airflow_store, teams, monkeypatch):
+    """No worker starts again for a job that FINISHED: the trigger records it, reconciles the batch
+    and ends the task, at once (the stale-executor-event wait is for tasks that resume)."""
+    from airflow.triggers.base import TaskSuccessEvent
+
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "30")
+    batch_id, (job_id,) = edm_jobs()
+    trigger = deferred(operator(job_id, batch_id), TaskInstance())
+    started = time.monotonic()
+    (event,) = trigger_events(trigger)
+    assert time.monotonic() - started < 30
+    assert isinstance(event, TaskSuccessEvent)
+    assert event.xcoms == {"return_value": job_id}
+    assert jobs.read_job(job_id, store=airflow_store).status is JobStatus.FINISHED
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.COMPLETED
+    assert teams.messages == []
+
+
+def test_the_last_job_finishing_after_a_failure_tells_teams_from_the_triggerer(edm_jobs, sim, airflow_store, teams):
+    batch_id, (failing, other) = edm_jobs("EDM_A", "EDM_B")
+    first, second = operator(failing, batch_id), operator(other, batch_id)
+    first_trigger, second_trigger = deferred(first, TaskInstance()), deferred(second, TaskInstance())
+    with pytest.raises(AirflowFailException):
+        first.execute_complete(context(TaskInstance()), ended(first_trigger, JobStatus.FAILED))
+    trigger_events(second_trigger, TaskInstance(run_id="manual__teams"))
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.FAILED
+    (message,) = teams.messages
+    assert "manual__teams" in json.dumps(message)  # the DAG run button of the trigger's task instance
+
+
+def test_a_job_that_did_not_finish_resumes_its_task(edm_jobs, sim, airflow_store, monkeypatch):
+    """A failed job is the resumed task's to report (its error, its Teams message, its retry rules)."""
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
+    sim.admin.job_outcome(kind="riskdata", nameRegex="^EDM_BAD$", outcome="FAILED")
+    batch_id, (job_id,) = edm_jobs("EDM_BAD")
+    trigger = deferred(operator(job_id, batch_id), TaskInstance())
+    (event,) = trigger_events(trigger)
+    assert (event.payload["outcome"], event.payload["status"]) == (TriggerOutcome.ENDED, JobStatus.FAILED)
+    assert jobs.read_job(job_id, store=airflow_store).status.in_progress  # left to the resumed task
+
+
+def test_a_trigger_of_an_older_release_resumes_its_task_even_when_finished(edm_jobs, sim, airflow_store, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
+    batch_id, (job_id,) = edm_jobs()
+    _, kwargs = deferred(operator(job_id, batch_id), TaskInstance()).serialize()
+    del kwargs["cycle_name"], kwargs["batch_id"], kwargs["end_task"]
+    (event,) = trigger_events(MoodysJobTrigger(**kwargs))
+    assert event.payload["status"] == JobStatus.FINISHED
+    assert jobs.read_job(job_id, store=airflow_store).status.in_progress
+
+
+def test_a_task_with_more_to_do_after_its_job_resumes_even_when_finished(edm_jobs, sim, airflow_store, monkeypatch):
+    """Export to RDM's prepare runs its seed job this way: it lists the other jobs afterwards."""
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
+    batch_id, (job_id,) = edm_jobs()
+    (event,) = trigger_events(deferred(operator(job_id, batch_id, end_in_triggerer=False), TaskInstance()))
+    assert event.payload["status"] == JobStatus.FINISHED
+    assert jobs.read_job(job_id, store=airflow_store).status.in_progress

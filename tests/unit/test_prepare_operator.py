@@ -11,9 +11,10 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from irp import batch as batches
 from irp import job as jobs
-from irp.constants import BatchStatus, BatchType
+from irp.constants import BatchStatus, BatchType, JobStatus
 from irp.operators.batch import PrepareBatchOperator
 from irp.records import BatchStep
+from tests.conftest import ROOT
 from tests.moodys.cycle import EDM, INSTALLATION, METADATA, poll_to_terminal
 from tests.store.conftest import insert_configuration
 from tests.unit.conftest import TaskInstance
@@ -71,3 +72,115 @@ def test_a_batch_type_waits_for_the_one_before_it_to_complete_in_this_run(airflo
     other_run = TaskInstance(task_id="portfolio_creation.prepare", run_id="manual__other")
     with pytest.raises(AirflowSkipException, match="did not complete in this run"):
         prepare(BatchType.PORTFOLIO_CREATION, batch_ids, other_run)
+
+
+# -- Export to RDM: the seed job runs in the prepare task ----------------------------------------
+class TaskState(dict):
+    """Airflow's task state store (kept across the tries of one task instance in one run)."""
+
+    def set(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def delete(self, key: str) -> None:
+        self.pop(key, None)
+
+
+EXPORT = BatchType.EXPORT_TO_RDM
+
+
+def export_prepare() -> Any:
+    from datetime import timedelta
+
+    from irp.operators.batch import PrepareExistingOperator
+
+    seed = {"batch_type": EXPORT.value, "cycle_name": "2026-Q1", "poll_interval": 0.01,
+            "defer_after": timedelta(0)}  # fmt: skip
+    return PrepareExistingOperator(
+        task_id="export_to_rdm.prepare", batch_type=EXPORT, cycle_name="2026-Q1", batch_ids=None, seed=seed,
+        retries=2,
+    )  # fmt: skip
+
+
+def seed_context(ti: TaskInstance, state: TaskState) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    task = export_prepare()
+    return {"ti": ti, "task": task, "params": {"on_existing": "rerun"}, "task_state_store": state,
+            "dag_run": type("DagRun", (), {"start_date": datetime(2000, 1, 1, tzinfo=UTC)})()}  # fmt: skip
+
+
+def run_export(ti: TaskInstance, state: TaskState, batch_id: int) -> Any:
+    from airflow.sdk.exceptions import TaskDeferred
+
+    ctx = seed_context(ti, state)
+    task = ctx["task"]
+    task.batch_ids = {EXPORT.value: batch_id}
+    with pytest.raises(TaskDeferred) as raised:
+        task.execute(ctx)
+    assert raised.value.method_name == "execute_seed_complete"
+    return raised.value
+
+
+def seed_event(deferral: Any, status: str) -> dict[str, Any]:
+    trigger = deferral.trigger
+    return {"outcome": "ended", "job_id": trigger.job_id, "workflow_id": trigger.workflow_id,
+            "job_url": trigger.job_url, "status": status, "polls": 1}  # fmt: skip
+
+
+def test_export_prepare_runs_the_seed_job_and_a_clear_of_it_resubmits_the_seed(airflow_store, hook, sim):
+    """The seed is submitted and followed in the prepare task instance; its failure fails the task,
+    an automatic retry re-attaches, a person's clear resubmits it without preparing the batch again
+    (which would find the RDM the seed made "existing"), and its end lists the other jobs."""
+    from tests.moodys.cycle import cycle_configs, run_cycle_until
+
+    run_cycle_until(hook, EXPORT)
+    before = len(sim.admin.state()["jobs"])  # the entities the export reads
+    batch_id = batches.create_batch(EXPORT, insert_configuration(airflow_store), cycle_configs(EXPORT),
+                                    store=airflow_store)  # fmt: skip
+    seed_id, other_id = [j.id for j in batches.get_batch_jobs(batch_id, store=airflow_store)]
+    state = TaskState()
+    first = TaskInstance(task_id="export_to_rdm.prepare", map_index=-1)
+    deferral = run_export(first, state, batch_id)
+    assert deferral.trigger.job_id == seed_id
+    assert first.xcom["seed"]["job_id"] == seed_id
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.ACTIVE
+    assert len(sim.admin.state()["jobs"]) == before + 1
+    # An automatic retry (the worker died while the seed ran) re-attaches: nothing submitted.
+    retry = TaskInstance(task_id="export_to_rdm.prepare", map_index=-1, try_number=2)
+    assert run_export(retry, state, batch_id).trigger.job_id == seed_id
+    assert len(sim.admin.state()["jobs"]) == before + 1
+    # The seed fails: so does the task, saying to clear it.
+    task = seed_context(retry, state)["task"]
+    task.batch_ids = {EXPORT.value: batch_id}
+    with pytest.raises(AirflowFailException, match="Clear this task to resubmit it"):
+        task.execute_seed_complete(seed_context(retry, state), seed_event(deferral, "FAILED"))
+    # A person clears it: the seed is resubmitted as a new job, the batch is not prepared again.
+    cleared = TaskInstance(task_id="export_to_rdm.prepare", map_index=-1, try_number=3, max_tries=4)
+    resubmitted = run_export(cleared, state, batch_id)
+    replacement = jobs.latest_job(seed_id, store=airflow_store)
+    assert (resubmitted.trigger.job_id, replacement.parent_job_id) == (replacement.id, seed_id)
+    assert len(sim.admin.state()["jobs"]) == before + 2
+    jobs.update_job_status(replacement.id, JobStatus.FINISHED, store=airflow_store)
+    ctx = seed_context(cleared, state)
+    ctx["task"].batch_ids = {EXPORT.value: batch_id}
+    listed = ctx["task"].execute_seed_complete(ctx, seed_event(resubmitted, "FINISHED"))
+    assert [entry["job_id"] for entry in listed] == [other_id]
+
+
+def test_the_first_prepare_loads_the_workbook_and_hands_the_batch_ids_on(airflow_store, sim):
+    """The first batch type's prepare task creates every batch and pushes their ids (XCom
+    ``batch_ids``) for the later prepare tasks and the verdict."""
+    workbook = str(ROOT / "include" / "workbooks" / "sample_cycle.xlsx")
+    task = PrepareBatchOperator(task_id="data_extraction.prepare", batch_type=BatchType.DATA_EXTRACTION,
+                                cycle_name="2026-Q1", workbook=workbook)  # fmt: skip
+    ti = TaskInstance(task_id="data_extraction.prepare", map_index=-1)
+    listed = task.execute({"ti": ti, "task": task, "params": {"on_existing": "rerun"}})
+    batch_ids = ti.xcom["batch_ids"]
+    assert set(batch_ids) == {batch_type.value for batch_type in BatchType}
+    data_extraction = batch_ids[BatchType.DATA_EXTRACTION.value]
+    assert [entry["batch_id"] for entry in listed] == [data_extraction] * len(listed)
+    assert len(listed) == 4
+    assert batches.read_batch(data_extraction, store=airflow_store).status is BatchStatus.ACTIVE
+    again = TaskInstance(task_id="data_extraction.prepare", map_index=-1, try_number=2)
+    task.execute({"ti": again, "task": task, "params": {"on_existing": "rerun"}})
+    assert again.xcom["batch_ids"] == batch_ids  # a retry reuses the unchanged workbook's batches

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from irp.constants import BatchType, JobStatus
-from irp.triggers.job import FIRST_POLL_SECONDS, MoodysJobTrigger, TriggerOutcome, poll_delays
+from irp.triggers.job import MoodysJobTrigger, TriggerOutcome
+from irp.triggers.poller import FIRST_POLL_SECONDS, poll_delays
 from tests.moodys.cycle import EDM, INSTALLATION, METADATA
 
 EDM_CREATION = BatchType.EDM_CREATION
@@ -98,3 +99,16 @@ def test_polls_start_close_together_and_back_off_to_the_interval():
     assert list(itertools.islice(poll_delays(10.0), 5)) == [FIRST_POLL_SECONDS, 3.0, 4.5, 6.75, 10.0]
     assert list(itertools.islice(poll_delays(10.0), 8))[-3:] == [10.0, 10.0, 10.0]
     assert list(itertools.islice(poll_delays(0.5), 3)) == [0.5, 0.5, 0.5]  # never longer than asked
+
+
+def test_no_event_sooner_than_the_settle_time_after_the_deferral(hook, sim, monkeypatch):
+    """Airflow 3.3.2 fails a task resumed before the scheduler saw its deferring worker exit."""
+    from irp.settings import Settings
+
+    assert Settings().resume_settle_seconds == 10.0
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "1.5")
+    quick = trigger(moodys_job(hook))
+    quick.deferred_at = time.time()
+    (event,) = events(quick)
+    assert event["outcome"] == TriggerOutcome.ENDED
+    assert time.time() - quick.deferred_at >= 1.5

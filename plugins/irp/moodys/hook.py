@@ -21,7 +21,7 @@ from airflow.providers.http.hooks.http import HttpHook
 
 from irp.constants import BatchType
 from irp.moodys import jobs, validation
-from irp.moodys.api import DEFAULT_SERVER_NAME, MoodysApi
+from irp.moodys.api import DEFAULT_SERVER_NAME, ApiPath, MoodysApi
 from irp.moodys.auth import MoodysConnectionConfig
 from irp.moodys.errors import MoodysApiError, MoodysLookupError
 from irp.moodys.protocol import EntityMessage, StatusReport, SubmissionOutcomeUnknown, SubmissionResult
@@ -181,6 +181,13 @@ class MoodysHook(HttpHook):
         client = await self.aclient()
         response = await client.request(jobs.status_request(BatchType.parse(batch_type), workflow_id))
         return jobs.parse_status(response.body)
+
+    async def aget_job_status_list(self, path: ApiPath, workflow_ids: Sequence[str]) -> dict[str, StatusReport]:
+        """The statuses of up to ``STATUS_LIST_SIZE`` jobs in one request to a status list
+        (``jobs.STATUS_LISTS``), by workflow id; a job Moody's does not list is absent."""
+        client = await self.aclient()
+        response = await client.request(jobs.status_list_request(path, workflow_ids))
+        return jobs.parse_status_list(path, response.body)
 
     async def acancel_job(self, batch_type: BatchType, workflow_id: str) -> None:
         client = await self.aclient()

@@ -109,6 +109,18 @@ STATUS_PATHS: dict[BatchType, ApiPath] = {
     BatchType.GROUPING_ROLLUP: ApiPath.GROUPING_JOBS,
     BatchType.EXPORT_TO_RDM: ApiPath.EXPORT_JOBS,
 }
+#: Where many jobs of a batch type are asked for in one request (contract §2.2 "Status (batch)"):
+#: platform job lists filtered by ``jobId IN (…)`` and legacy workflows by ``ids=``. The Risk Data
+#: list also serves GeoHaz jobs (documented by Moody's); import, grouping and export jobs have no
+#: documented list form and are asked one by one.
+STATUS_LISTS: dict[BatchType, ApiPath] = {
+    BatchType.EDM_CREATION: ApiPath.RISKDATA_JOBS,
+    BatchType.EDM_DB_UPGRADE: ApiPath.WORKFLOWS,
+    BatchType.GEOHAZ: ApiPath.RISKDATA_JOBS,
+    BatchType.ANALYSIS: ApiPath.MODEL_JOBS,
+}
+#: Most jobs one list request asks for (the page size the reference client uses).
+STATUS_LIST_SIZE = 100
 #: The eight literals Moody's reports; anything else is a protocol error (never "done").
 MOODYS_STATUSES = frozenset(
     {
@@ -142,6 +154,38 @@ def _numeric_id(batch_type: BatchType, workflow_id: str) -> int:
 def status_request(batch_type: BatchType, workflow_id: str) -> MoodysRequest:
     path = _status_path(batch_type)
     return MoodysRequest(HttpMethod.GET, f"{path}/{_numeric_id(batch_type, workflow_id)}")
+
+
+def status_poll_path(batch_type: BatchType) -> tuple[ApiPath, bool]:
+    """Where jobs of ``batch_type`` are polled, and whether it is a list (many jobs per request)."""
+    single = _status_path(batch_type)  # a batch type without Moody's jobs is an error here too
+    listed = STATUS_LISTS.get(batch_type)
+    return (listed, True) if listed is not None else (single, False)
+
+
+def status_list_request(path: ApiPath, workflow_ids: Sequence[str]) -> MoodysRequest:
+    """One page of at most :data:`STATUS_LIST_SIZE` jobs of a status list, by id."""
+    if len(workflow_ids) > STATUS_LIST_SIZE:
+        raise ValueError(f"at most {STATUS_LIST_SIZE} jobs per status list request, got {len(workflow_ids)}")
+    if path is ApiPath.WORKFLOWS:
+        params: dict[str, Any] = {"ids": ",".join(workflow_ids)}
+    else:
+        params = {"filter": search.in_("jobId", workflow_ids)}
+    return MoodysRequest(HttpMethod.GET, path.value, params={**params, "limit": STATUS_LIST_SIZE, "offset": 0})
+
+
+def parse_status_list(path: ApiPath, body: Any) -> dict[str, StatusReport]:
+    """The reports of a status list page by workflow id (a job Moody's omits is simply absent)."""
+    rows = body.get("workflows") if path is ApiPath.WORKFLOWS and isinstance(body, Mapping) else body
+    if not isinstance(rows, list):
+        raise MoodysProtocolError(f"Moody's {path.value} list has no rows")
+    key = "id" if path is ApiPath.WORKFLOWS else "jobId"
+    reports: dict[str, StatusReport] = {}
+    for row in rows:
+        if not isinstance(row, Mapping) or key not in row:
+            raise MoodysProtocolError(f"Moody's {path.value} list has a row without {key}")
+        reports[str(row[key])] = parse_status(row)
+    return reports
 
 
 def cancel_request(batch_type: BatchType, workflow_id: str) -> MoodysRequest:

@@ -1,10 +1,12 @@
 """What a cycle run does around its job tasks: load the workbook, prepare each batch, the verdict.
 
-- :func:`load_configuration` validates and stores the workbook and creates the batches.
 - :class:`PrepareBatchOperator` (one per batch type) checks that the batch type before it
   completed, validates the batch's entities in Moody's, activates the batch, decides what to do
   with entities that already exist (asking a person only when ``on_existing=ask`` and something
-  exists) and lists the jobs the mapped job tasks run.
+  exists) and lists the jobs the mapped job tasks run. The first batch type's also loads the
+  workbook (:func:`load_configuration`: validate, store, create the batches); Export to RDM's
+  runs the seed job that creates the RDM, through :class:`~irp.operators.job.MoodysJobOperator`'s
+  own code, before listing the other jobs.
 - :func:`reconcile` is called by every job task as its job ends, so the batch's status follows
   its jobs and Teams hears once how it ended; :func:`cycle_result`, the run's last task, follows
   jobs no task waits for any more (a stopped or timed-out wait) to their end, reconciles what is
@@ -39,10 +41,15 @@ log = logging.getLogger(__name__)
 UNTRACKED_SETTLE_SECONDS = 120.0
 #: Longest pause between two of those polls (a batch type's poll_interval may be minutes).
 UNTRACKED_POLL_SECONDS = 5.0
-#: XCom key of Export to RDM's seed job (the RDM's creator, run before the others).
+#: XCom key of Export to RDM's seed job (the RDM's creator, run by the prepare task before the others).
 XCOM_SEED = "seed"
+#: XCom key of the batch ids (batch type name → batch id) the first prepare task created.
+XCOM_BATCH_IDS = "batch_ids"
 #: Task-state key: the answer a person gave about existing entities, kept for automatic retries.
 STATE_ANSWER = "existing_answer"
+#: Task-state key: this task instance prepared its batch and started the seed job; a retry or a
+#: clear goes straight back to the seed (re-preparing would find the RDM the seed made "existing").
+STATE_SEEDED = "seed_started"
 
 #: Airflow's default ``[core] max_map_length``.
 DEFAULT_MAX_MAP_LENGTH = 1024
@@ -205,7 +212,14 @@ class PrepareBatchOperator(BaseOperator):
 
     :param batch_type: the batch type.
     :param cycle_name: the cycle.
-    :param batch_ids: ``load_configuration``'s batch ids (batch type name → batch id).
+    :param batch_ids: the batch ids (batch type name → batch id) the first prepare task created
+        (XCom ``batch_ids``); ``None`` for the first one, which loads ``workbook``.
+    :param workbook: the cycle's workbook: given to the first batch type's prepare task only, which
+        validates and stores it and creates the batches before preparing its own.
+    :param seed: the :class:`~irp.operators.job.MoodysJobOperator` arguments of the batch's seed
+        job (Export to RDM: the job creating the RDM the others write to). The seed runs in this
+        task instance, deferring while Moody's works; a clear of this task after the seed failed
+        resubmits it, an automatic retry re-attaches, as for a job task.
 
     Its outlets, if any, are the assets of the batch type before it: it publishes them.
     """
@@ -213,13 +227,43 @@ class PrepareBatchOperator(BaseOperator):
     template_fields: Sequence[str] = ("batch_ids",)
     ui_color = "#eef5e9"
 
-    def __init__(self, *, batch_type: BatchType, cycle_name: str, batch_ids: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        batch_type: BatchType,
+        cycle_name: str,
+        batch_ids: Any = None,
+        workbook: str | None = None,
+        seed: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.batch_type = batch_type
         self.cycle_name = cycle_name
         self.batch_ids = batch_ids
+        self.workbook = workbook
+        self.seed = dict(seed) if seed is not None else None
+        if self.seed is not None:
+            from irp.links import MoodysJobLink
+
+            self.operator_extra_links = (MoodysJobLink(),)
+        #: The seed's Moody's job URL known to this process, read by the operator link.
+        self.moodys_job_url: str | None = None
 
     # -- steps -----------------------------------------------------------------------------------
+    def _load(self, context: Any, *, resumed: bool = False) -> None:
+        """The first prepare task: load the workbook and create the batches (idempotent: an
+        unchanged workbook reuses them); the other prepare tasks read the ids from XCom. A
+        resumed task instance (after a deferral) reads what its first part pushed."""
+        if self.workbook is None:
+            return
+        ti = context["ti"]
+        if resumed:
+            self.batch_ids = ti.xcom_pull(task_ids=ti.task_id, key=XCOM_BATCH_IDS)
+            return
+        self.batch_ids = load_configuration(self.cycle_name, self.workbook)
+        ti.xcom_push(key=XCOM_BATCH_IDS, value=self.batch_ids)
+
     def _batch_id(self) -> int | None:
         value = (self.batch_ids or {}).get(self.batch_type.value)
         return None if value is None else int(value)
@@ -244,8 +288,15 @@ class PrepareBatchOperator(BaseOperator):
             raise AirflowSkipException(
                 f"{previous_type} batch {previous_id} did not complete in this run ({previous.status})"
             )
-        if context["task"].outlets and previous_type is order[order.index(self.batch_type) - 1]:
-            _publish_assets(context, self.cycle_name, previous_type, previous_id)
+        self._publish_previous(context)
+
+    def _publish_previous(self, context: Any) -> None:
+        """The asset event of the batch type just before this one (set again on resumption: a
+        deferral starts a new process, and the event's extra is set in the one that ends)."""
+        order = list(BatchType)
+        previous_type = order[order.index(self.batch_type) - 1] if order.index(self.batch_type) else None
+        if context["task"].outlets and previous_type is not None and previous_type.value in (self.batch_ids or {}):
+            _publish_assets(context, self.cycle_name, previous_type, int(self.batch_ids[previous_type.value]))
 
     def _validate(self, batch_id: int, context: Any) -> None:
         """Entity validation of the jobs still to run; every blocking message is listed and sent to
@@ -278,8 +329,8 @@ class PrepareBatchOperator(BaseOperator):
             )
             raise AirflowFailException(f"{kind} batch {batch_id} failed entity validation:\n{text}")
 
-    def _jobs(self, batch_id: int, context: Any) -> list[JobEntry]:
-        """The batch's live jobs. Export to RDM: the seed job apart (XCom ``seed``), run first."""
+    def _entries(self, batch_id: int) -> tuple[JobEntry | None, list[JobEntry]]:
+        """The batch's live jobs: its seed job (Export to RDM) apart, and the others."""
         from irp import batch as batches
         from irp.labels import job_label
 
@@ -291,11 +342,62 @@ class PrepareBatchOperator(BaseOperator):
             entry = {"job_id": job.id, "batch_id": batch_id, "label": job_label(self.batch_type, job.id, data)}
             is_seed = self.batch_type is BatchType.EXPORT_TO_RDM and bool(data.get("is_seed_job"))
             (seeds if is_seed else entries).append(entry)
-        if self.batch_type is BatchType.EXPORT_TO_RDM:
-            if len(seeds) > 1 or (entries and not seeds):
-                raise AirflowFailException(f"Export to RDM batch {batch_id} must have exactly one seed job")
-            context["ti"].xcom_push(key=XCOM_SEED, value=seeds[0] if seeds else None)
-        self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + len(seeds))
+        if self.batch_type is BatchType.EXPORT_TO_RDM and (len(seeds) > 1 or (entries and not seeds)):
+            raise AirflowFailException(f"Export to RDM batch {batch_id} must have exactly one seed job")
+        return (seeds[0] if seeds else None), entries
+
+    def _ready(self, batch_id: int, context: Any) -> list[JobEntry]:
+        """The batch is prepared: its seed job, if it has one, runs here (and may defer); then
+        the jobs the mapped job tasks run."""
+        seed, entries = self._entries(batch_id)
+        if self.seed is not None:
+            context["ti"].xcom_push(key=XCOM_SEED, value=seed)  # irp_repair's clear instructions read it
+            if seed is not None:
+                context["task_state_store"].set(STATE_SEEDED, True)
+                self._run_seed(seed, context)
+        self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + (seed is not None))
+        return entries
+
+    # -- the seed job ----------------------------------------------------------------------------
+    def _seed_task(self, seed: JobEntry) -> Any:
+        """The seed job run by the job task's own code, as this task instance (its retries decide
+        between re-attaching and resubmitting, as they do for a job task)."""
+        from irp.operators.job import MoodysJobOperator
+
+        assert self.seed is not None
+        return MoodysJobOperator(
+            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **self.seed
+        )  # this task lists the other jobs once its seed ended
+
+    def _run_seed(self, seed: JobEntry, context: Any) -> None:
+        from airflow.sdk.exceptions import TaskDeferred
+
+        runner = self._seed_task(seed)
+        try:
+            runner.execute(context)
+        except TaskDeferred as deferral:  # resume here, not in the job operator's execute_complete
+            raise TaskDeferred(
+                trigger=deferral.trigger, method_name="execute_seed_complete", timeout=deferral.timeout
+            ) from None
+        finally:
+            self.moodys_job_url = runner.moodys_job_url
+
+    def execute_seed_complete(self, context: Any, event: dict[str, Any]) -> list[JobEntry]:
+        """The seed job ended (the trigger's event): record it as its job task would, then list
+        the other jobs. A failed seed fails this task; clearing it resubmits the seed."""
+        self._load(context, resumed=True)
+        self._publish_previous(context)
+        batch_id = self._batch_id()
+        assert batch_id is not None
+        seed, entries = self._entries(batch_id)
+        assert seed is not None
+        runner = self._seed_task(seed)
+        try:
+            runner.execute_complete(context, event)
+        finally:
+            self.moodys_job_url = runner.moodys_job_url
+        self.log.info("%s batch %s: seed job %s FINISHED, %s jobs to run", self.batch_type, batch_id,
+                      event["job_id"], len(entries))  # fmt: skip
         return entries
 
     # -- execution -------------------------------------------------------------------------------
@@ -303,19 +405,22 @@ class PrepareBatchOperator(BaseOperator):
         from irp import batch as batches
         from irp.records import BatchStep
 
+        self._load(context)
         self._check_previous(context)
         batch_id = self._batch_id()
         if batch_id is None:
             self.log.info("This cycle's workbook needs no %s batch", self.batch_type)
-            if self.batch_type is BatchType.EXPORT_TO_RDM:
-                context["ti"].xcom_push(key=XCOM_SEED, value=None)
             return []
+        if self.seed is not None and context["task_state_store"].get(STATE_SEEDED):
+            self.log.info("%s batch %s is prepared and its seed job started: back to the seed", self.batch_type,
+                          batch_id)  # fmt: skip
+            return self._ready(batch_id, context)
         self._validate(batch_id, context)
         # Attached to this run only now: the verdict trusts a batch that this run's validation passed.
         ti = context["ti"]
         batches.activate_batch(batch_id, step=BatchStep(ti.dag_id, ti.run_id, self.batch_type.slug))
         self.before_jobs(batch_id, context)
-        return self._jobs(batch_id, context)
+        return self._ready(batch_id, context)
 
     def before_jobs(self, batch_id: int, context: Any) -> None:
         """What a batch type does between activation and its jobs (entities that already exist)."""
@@ -378,12 +483,14 @@ class PrepareExistingOperator(PrepareBatchOperator, HITLOperator):
         payload = HITLOperator.execute_complete(self, context, event)
         answer = {"chosen_options": list(payload["chosen_options"]), "params_input": dict(payload["params_input"])}
         context["task_state_store"].set(STATE_ANSWER, answer)
+        self._load(context, resumed=True)
+        self._publish_previous(context)
         batch_id = self._batch_id()
         assert batch_id is not None
         stored = context["ti"].xcom_pull(task_ids=context["ti"].task_id, key="existing") or []
         existing = [ExistingJob(int(i["job_id"]), JobStatus(i["status"]), str(i["entity"])) for i in stored]
         self._apply_answer(batch_id, existing, answer, context)
-        return self._jobs(batch_id, context)
+        return self._ready(batch_id, context)
 
     @staticmethod
     def _kept_answer(context: Any) -> dict[str, Any] | None:
@@ -444,7 +551,7 @@ def cycle_result(
 
     ti = context["ti"]
     if not batch_ids:
-        raise AirflowFailException("No batches were created in this run: see load_configuration")
+        raise AirflowFailException("No batches were created in this run: see the first batch type's prepare task")
     problems = []
     for batch_type in BatchType:
         if batch_type.value not in batch_ids:
@@ -470,6 +577,49 @@ def cycle_result(
     if context["task"].outlets:
         _publish_assets(context, cycle_name, last, int(batch_ids[last.value]))
     log.info("Every batch of the cycle completed: %s", sorted(batch_ids))
+
+
+class CycleResultOperator(BaseOperator):
+    """The run's verdict (:func:`cycle_result`) as its last task. An operator class rather than
+    ``@task``: the decorator's import (the standard provider's Python operators) would cost every
+    task instance of the cycle a few dozen milliseconds when it parses the DAG file.
+
+    :param batch_ids: the batch ids the first prepare task created (its XCom ``batch_ids``, an
+        ``XComArg``): resolved here, not templated, so that a workbook that failed to load (no
+        such XCom) ends in a verdict that says so rather than in a rendering error.
+    :param poll_intervals: batch type name → poll interval, to follow jobs no task follows.
+    """
+
+    ui_color = "#f4ecf7"
+
+    def __init__(self, *, batch_ids: Any, cycle_name: str, poll_intervals: Mapping[str, float], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batch_ids = batch_ids
+        self.cycle_name = cycle_name
+        self.poll_intervals = dict(poll_intervals)
+
+    def execute(self, context: Any) -> None:
+        from airflow.sdk.definitions.xcom_arg import XComArg
+        from airflow.sdk.exceptions import XComNotFound
+
+        batch_ids = self.batch_ids
+        if isinstance(batch_ids, XComArg):
+            try:
+                batch_ids = batch_ids.resolve(context)
+            except XComNotFound:
+                batch_ids = None
+        cycle_result(batch_ids, self.cycle_name, self.poll_intervals, **context)
+
+
+class ReportErrorOperator(BaseOperator):
+    """The only task of a cycle file that could not be read: it fails with the error."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def execute(self, context: Any) -> None:
+        raise AirflowFailException(self.message)
 
 
 def _notify_stalled(batch_type: BatchType, cycle_name: str, result: ReconResult, context: Any) -> None:

@@ -1,7 +1,7 @@
 """``MoodysJobOperator``: one job of a batch, from submission to its end, in one task instance.
 
 Like the dbt Cloud and Databricks run operators, ``execute`` submits (or re-attaches to) the
-job, checks it once and defers to :class:`irp.triggers.job.MoodysJobTrigger`;
+job, follows it for ``defer_after`` and defers to :class:`irp.triggers.job.MoodysJobTrigger`;
 ``execute_complete`` records how it ended. Synchronous batch types (Data Extraction, Portfolio
 Creation, treaties, Portfolio Mapping) finish in ``execute``. Which job the task works on follows
 :mod:`irp.resubmission`: a person's clear resubmits a failed job, an automatic retry re-attaches.
@@ -38,6 +38,8 @@ class MoodysJobOperator(BaseOperator):
     :param timeout: how long to wait for the Moody's job before cancelling it.
     :param defer_after: how long to follow the Moody's job in the worker before deferring (a short
         job then ends without a deferral round trip).
+    :param end_in_triggerer: when the Moody's job FINISHED, the trigger records it and ends the
+        task, no worker resuming it (False: the task has more to do after its job).
     """
 
     template_fields: Sequence[str] = ("job",)
@@ -53,6 +55,7 @@ class MoodysJobOperator(BaseOperator):
         poll_interval: float | None = None,
         timeout: timedelta = timedelta(hours=24),
         defer_after: timedelta = timedelta(0),
+        end_in_triggerer: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -62,6 +65,7 @@ class MoodysJobOperator(BaseOperator):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.defer_after = defer_after
+        self.end_in_triggerer = end_in_triggerer
         if BatchType.parse(batch_type).synchronous:
             self.operator_extra_links = ()  # no Moody's job to link to
         #: The Moody's job URL known to this process ("" = none), read by the operator link.
@@ -100,13 +104,17 @@ class MoodysJobOperator(BaseOperator):
         label = (self.job or {}).get("label")
         return AirflowFailException(f"Job {job.id} ({label}) is {job.status}{detail}. Clear this task to resubmit it.")
 
+    @property
+    def batch_id(self) -> int:
+        from irp import job as jobs
+
+        return int((self.job or {}).get("batch_id") or jobs.read_job(self.original_job_id).batch_id)
+
     def _reconcile(self, context: Any) -> None:
         """Reconcile the job's batch; the task whose job ended it tells Teams how it ended."""
-        from irp import job as jobs
         from irp.operators.batch import reconcile
 
-        batch_id = (self.job or {}).get("batch_id") or jobs.read_job(self.original_job_id).batch_id
-        reconcile(self.kind, self.cycle_name, int(batch_id), context, quiet=True)
+        reconcile(self.kind, self.cycle_name, self.batch_id, context, quiet=True)
 
     # -- execution -------------------------------------------------------------------------------
     def execute(self, context: Any) -> int | None:
@@ -120,7 +128,8 @@ class MoodysJobOperator(BaseOperator):
         if job.skipped:  # a person skipped it (irp_repair), or its entity was kept
             self._reconcile(context)
             raise AirflowSkipException(f"Job {job.id} ({(self.job or {}).get('label')}) is skipped")
-        if not job.submitted and job.status is not JobStatus.FINISHED:
+        submitted_now = not job.submitted and job.status is not JobStatus.FINISHED
+        if submitted_now:
             try:
                 job = jobs.submit_job(job.id, backend)
             except jobs.JobSkipped as exc:
@@ -137,23 +146,25 @@ class MoodysJobOperator(BaseOperator):
         self._publish(job)
         status = job.status
         if not status.terminal and not self.kind.synchronous:
-            status = self._follow(job.id, backend)  # a job that ends soon needs no deferral
+            status = self._follow(job.id, backend, status if submitted_now else None)
         if self.kind.synchronous or status.terminal or status in RESUBMITTABLE:
             return self._finish(job.id, status, context)
         self.defer(trigger=self._trigger(job, deadline=started + self.timeout.total_seconds()),
                    method_name="execute_complete")  # fmt: skip
         return None
 
-    def _follow(self, job_id: int, backend: JobBackend) -> JobStatus:
-        """Poll the job now and, for up to ``defer_after`` (never past ``timeout``), as the trigger
-        would; returns the last status seen."""
+    def _follow(self, job_id: int, backend: JobBackend, submitted: JobStatus | None) -> JobStatus:
+        """Poll the job for up to ``defer_after`` (never past ``timeout``), as the trigger would;
+        returns the last status seen. A job re-attached to (``submitted`` None) is polled at once:
+        what the store knows may be old; one just submitted is not (Moody's answered the submission).
+        """
         from irp.resubmission import RESUBMITTABLE
         from irp.settings import Settings
-        from irp.triggers.job import poll_delays
+        from irp.triggers.poller import poll_delays
 
         until = time.monotonic() + min(self.defer_after, self.timeout).total_seconds()
         delays = poll_delays(self.poll_interval or Settings.load().poll_interval)
-        status = self._observe(job_id, backend)
+        status = self._observe(job_id, backend) if submitted is None else submitted
         while not status.terminal and status not in RESUBMITTABLE:
             delay = next(delays)
             if time.monotonic() + delay > until:
@@ -184,6 +195,10 @@ class MoodysJobOperator(BaseOperator):
             poll_interval=self.poll_interval or settings.poll_interval,
             deadline=deadline,
             job_url=self.moodys_job_url or "",
+            deferred_at=time.time(),
+            cycle_name=self.cycle_name,
+            batch_id=self.batch_id,
+            end_task=self.end_in_triggerer,
         )
 
     def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:
@@ -195,10 +210,14 @@ class MoodysJobOperator(BaseOperator):
             return job_id
         raise self._failed(jobs.read_job(job_id))
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> int:
+    def execute_complete(self, context: Any, event: dict[str, Any] | str) -> int:
         from irp import job as jobs
         from irp.triggers.job import TriggerOutcome
 
+        if not isinstance(event, dict):  # dag.test() resumes a task its trigger ended ("success")
+            job = jobs.latest_job(self.original_job_id)
+            self._publish(job)
+            return job.id
         self.moodys_job_url = str(event.get("job_url") or "")  # for the operator link
         job_id = int(event["job_id"])
         outcome = TriggerOutcome(event["outcome"])
@@ -212,9 +231,31 @@ class MoodysJobOperator(BaseOperator):
                 f"{self.timeout.total_seconds():.0f} s; its Moody's job was cancelled. Clear this task to resubmit it."
             )
         status = JobStatus(event["status"])
-        jobs.update_job_status(job_id, status, tracking_data=event.get("payload"))
         self.log.info("Moody's job %s ended %s after %s polls", event["workflow_id"], status, event.get("polls"))
-        return self._finish(job_id, status, context)
+        record_job_end(job_id, status, event.get("payload"), batch_type=self.kind, cycle_name=self.cycle_name,
+                       batch_id=self.batch_id, context=context)  # fmt: skip
+        if status is JobStatus.FINISHED:
+            return job_id
+        raise self._failed(jobs.read_job(job_id))
+
+
+def record_job_end(
+    job_id: int,
+    status: JobStatus,
+    payload: Any,
+    *,
+    batch_type: BatchType,
+    cycle_name: str,
+    batch_id: int,
+    context: Mapping[str, Any],
+) -> None:
+    """Record how a job's Moody's job ended and reconcile its batch (telling Teams when that ends
+    it badly): by the resumed task, or by the trigger itself when the job FINISHED."""
+    from irp import job as jobs
+    from irp.operators.batch import reconcile
+
+    jobs.update_job_status(job_id, status, tracking_data=payload)
+    reconcile(batch_type, cycle_name, batch_id, context, quiet=True)
 
 
 def _last_try(context: Any) -> bool:
