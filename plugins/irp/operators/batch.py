@@ -52,6 +52,9 @@ STATE_ANSWER = "existing_answer"
 #: clear goes straight back to the seed (re-preparing would find the RDM the seed made "existing").
 STATE_SEEDED = "seed_started"
 
+#: Airflow's default ``[core] max_map_length``.
+DEFAULT_MAX_MAP_LENGTH = 1024
+
 JobEntry = dict[str, Any]  # {"job_id", "batch_id", "label"}: one mapped job task's input
 
 
@@ -113,10 +116,26 @@ def load_configuration(cycle_name: str, workbook: str) -> dict[str, int]:
              result.content_sha256)  # fmt: skip
     document = configuration_data(result.configuration_id)
     wanted = {bt: generate_job_configurations(document, bt) for bt in required_batch_types(document)}
+    check_map_length({bt: len(configs) for bt, configs in wanted.items()})
     created = batches.create_batches(result.configuration_id, wanted)
     for batch_type, batch_id in created.items():
         log.info("%s: batch %s (%s jobs)", batch_type, batch_id, len(wanted[batch_type]))
     return {batch_type.value: batch_id for batch_type, batch_id in created.items()}
+
+
+def check_map_length(job_counts: Mapping[BatchType, int]) -> None:
+    """Each batch type's jobs are one mapped task, and Airflow maps a task over at most ``[core]
+    max_map_length`` items (1,024 by default; the api-server refuses a longer list). A cycle that
+    needs more fails here, before its first job, not hours later at that batch type's ``prepare``."""
+    from airflow.sdk import conf
+
+    limit = conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
+    over = [f"{batch_type}: {count:,} jobs" for batch_type, count in job_counts.items() if count > limit]
+    if over:
+        raise AirflowFailException(
+            f"More jobs than Airflow maps one task over ([core] max_map_length = {limit:,}): {'; '.join(over)}. "
+            "Raise [core] max_map_length (AIRFLOW__CORE__MAX_MAP_LENGTH) on every Airflow component."
+        )
 
 
 # -- reconcile -------------------------------------------------------------------------------------
