@@ -3,7 +3,7 @@ dag-processor, triggerer as processes; LocalExecutor or CeleryExecutor; Postgres
 checkout against a baseline revision, side by side.
 
     .venv/bin/python bench/deployment.py [--baseline REV] [--executor local|celery] [--workbook sample|minimal]
-                                         [--scale N] [--defer-after SECONDS]
+                                         [--scale N] [--defer-after SECONDS] [--running-seconds S] [--timeout S]
 
 ``--scale N`` runs N copies of the sample (``tools/make_sample_workbook.py --scale N``: 61 N jobs).
 ``--defer-after SECONDS`` sets every batch type's ``defer_after_seconds`` (both sides; default: the
@@ -12,16 +12,26 @@ cycle file's default).
 Printed per side: wall time of the run against the simulated critical path (per batch type, its
 longest Moody's job; batch types run one after another), task instances, task instances per
 Moody's job, CPU seconds of every Airflow process per job, HTTP calls to Moody's per job (and of
-them, job status reads), failed tries and stale executor events in the scheduler log, and the
-peak memory of the scheduler and the triggerer. The baseline runs from a temporary git worktree
-of REV with this checkout's harness and simulator.
+them, job status reads), failed tries and stale executor events in the scheduler log, the CPU
+seconds of this process (the in-process simulator, and the harness's REST polling), the peak
+memory of the scheduler (with its LocalExecutor workers), triggerer, dag-processor and api-server,
+and the scheduler's loop: the longest and the 95th percentile of Airflow's
+``scheduler.scheduler_loop_duration`` timings during the run, which the components send as StatsD
+metrics to a UDP socket of this process. The baseline runs from a temporary git worktree of REV
+with this checkout's harness and simulator.
+
+``--running-seconds`` sets how long each simulated Moody's job runs (2 s, after 0.5 s queued and
+0.5 s pending); a run that outlasts ``--timeout`` still reports its figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -40,6 +50,10 @@ from tests.deployment.scenario import CycleRun
 from tools import make_sample_workbook
 
 CYCLE = "bench"
+#: Airflow's timer around one pass of the scheduler's loop (``SchedulerJobRunner._run_scheduler_loop``).
+LOOP_METRIC = "scheduler.scheduler_loop_duration"
+STATSD_PREFIX = "airflow"
+MEMORY_ROLES = (Role.SCHEDULER, Role.TRIGGERER, Role.DAG_PROCESSOR, Role.API_SERVER)
 
 
 @dataclass
@@ -55,9 +69,69 @@ class Figures:
     logs: Path | None
     failed_tries: int
     stale_events: int
-    scheduler_peak: int
-    triggerer_peak: int
+    bench_cpu: float
+    peaks: dict[Role, int]
+    loops: list[float]
     state: str
+
+    def loop_max(self) -> float:
+        return max(self.loops, default=math.nan)
+
+    def loop_p95(self) -> float:
+        if not self.loops:
+            return math.nan
+        ordered = sorted(self.loops)
+        return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+class StatsdListener:
+    """A UDP socket standing in for a StatsD daemon: keeps the timings (ms) of one metric while
+    recording. Plain StatsD lines, ``<prefix>.<name>:<value>|ms``, several per datagram."""
+
+    def __init__(self, metric: str) -> None:
+        self.name = f"{STATSD_PREFIX}.{metric}".encode()
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.5)
+        self.timings: list[float] = []
+        self.recording = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.socket.getsockname()[1])
+
+    def settings(self) -> dict[str, str]:
+        """The Airflow settings that send the metric here, and no other."""
+        return {
+            "AIRFLOW__METRICS__STATSD_ON": "True",
+            "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+            "AIRFLOW__METRICS__STATSD_PORT": str(self.port),
+            "AIRFLOW__METRICS__STATSD_PREFIX": STATSD_PREFIX,
+            "AIRFLOW__METRICS__METRICS_ALLOW_LIST": self.name.decode().removeprefix(f"{STATSD_PREFIX}."),
+        }
+
+    def _receive(self) -> None:
+        while not self._stop.is_set():
+            try:
+                datagram = self.socket.recv(65536)
+            except TimeoutError:
+                continue
+            for line in datagram.splitlines():
+                name, _, rest = line.partition(b":")
+                value, _, kind = rest.partition(b"|")
+                if name == self.name and kind.startswith(b"ms") and self.recording:
+                    self.timings.append(float(value) / 1000)
+
+    def __enter__(self) -> StatsdListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
 
 
 @contextmanager
@@ -116,55 +190,69 @@ def keep_logs(logs: dict[Role, Path], folder: Path | None) -> Path | None:
     return folder
 
 
-def measure(
-    project: Path, executor: Executor, workbook: Path, defer_after: float | None, keep: Path | None = None
-) -> Figures:
-    settings = {} if defer_after is None else {"defer_after_seconds": defer_after}
-    with tempfile.TemporaryDirectory(prefix="irp_bench_deployment_") as folder:
-        home = Path(folder)
-        cycles = {CYCLE: (workbook, "rerun")}
-        with cycle_deployment(home, executor, cycles, project=project, batch_settings=settings) as (running, services):
-            run = CycleRun(running, services, CYCLE)
-            peaks = {Role.SCHEDULER: 0, Role.TRIGGERER: 0}
-            stop = threading.Event()
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
-            def sample() -> None:
-                while not stop.wait(1.0):
-                    for role in peaks:
-                        peaks[role] = max(peaks[role], running.memory(role))
 
-            sampler = threading.Thread(target=sample, daemon=True)
-            running.wait_for_dag(run.dag_id)
-            cpu_before = running.cpu_seconds()
-            before = run.admin.state()
-            started = time.monotonic()
-            sampler.start()
-            run.start()
-            state = run.wait(timeout=3600)
-            wall = time.monotonic() - started
-            cpu = running.cpu_seconds() - cpu_before
-            stop.set()
-            sampler.join()
-            jobs = len(run.store_jobs())
-            after = run.admin.state()
-            routes = after["apiRoutes"]
-            return Figures(
-                wall=wall,
-                critical_path=critical_path(run),
-                task_instances=len(run.tasks()),
-                jobs=jobs,
-                cpu=cpu,
-                http_calls=after["apiRequests"] - before["apiRequests"],
-                status_reads=status_reads(routes) - status_reads(before["apiRoutes"]),
-                routes={r: n - earlier for r, n in routes.items() if n > (earlier := before["apiRoutes"].get(r, 0))},
-                failed_tries=sum(max(int(ti.get("try_number") or 1) - 1, 0) for ti in run.tasks())
-                + len([ti for ti in run.tasks() if ti["state"] == "failed"]),
-                stale_events=stale_events(running.logs()[Role.SCHEDULER]),
-                logs=keep_logs(running.logs(), keep),
-                scheduler_peak=peaks[Role.SCHEDULER],
-                triggerer_peak=peaks[Role.TRIGGERER],
-                state=state,
-            )
+def measure(project: Path, executor: Executor, workbook: Path, options: argparse.Namespace, timeout: float) -> Figures:
+    settings = {} if options.defer_after is None else {"defer_after_seconds": options.defer_after}
+    with (
+        tempfile.TemporaryDirectory(prefix="irp_bench_deployment_") as folder,
+        StatsdListener(LOOP_METRIC) as loops,
+        cycle_deployment(
+            Path(folder), executor, {CYCLE: (workbook, "rerun")}, project=project, batch_settings=settings,
+            simulator_options={"running_seconds": options.running_seconds}, airflow_settings=loops.settings(),
+        ) as (running, services),
+    ):  # fmt: skip
+        run = CycleRun(running, services, CYCLE)
+        peaks = dict.fromkeys(MEMORY_ROLES, 0)
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(1.0):
+                for role in peaks:
+                    peaks[role] = max(peaks[role], running.memory(role))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        running.wait_for_dag(run.dag_id)
+        cpu_before, bench_cpu_before = running.cpu_seconds(), _own_cpu()
+        before = run.admin.state()
+        started = time.monotonic()
+        sampler.start()
+        loops.recording = True
+        run.start()
+        try:
+            state = run.wait(timeout=timeout)
+        except AssertionError:  # the figures so far still say where the time goes
+            state = f"unfinished after {timeout:.0f} s"
+        wall = time.monotonic() - started
+        loops.recording = False
+        cpu, bench_cpu = running.cpu_seconds() - cpu_before, _own_cpu() - bench_cpu_before
+        stop.set()
+        sampler.join()
+        jobs = len(run.store_jobs())
+        after = run.admin.state()
+        routes = after["apiRoutes"]
+        tasks = run.tasks()
+        return Figures(
+            wall=wall,
+            critical_path=critical_path(run),
+            task_instances=len(tasks),
+            jobs=jobs,
+            cpu=cpu,
+            http_calls=after["apiRequests"] - before["apiRequests"],
+            status_reads=status_reads(routes) - status_reads(before["apiRoutes"]),
+            routes={r: n - earlier for r, n in routes.items() if n > (earlier := before["apiRoutes"].get(r, 0))},
+            failed_tries=sum(max(int(ti.get("try_number") or 1) - 1, 0) for ti in tasks)
+            + len([ti for ti in tasks if ti["state"] == "failed"]),
+            stale_events=stale_events(running.logs()[Role.SCHEDULER]),
+            logs=keep_logs(running.logs(), options.keep_logs),
+            bench_cpu=bench_cpu,
+            peaks=peaks,
+            loops=list(loops.timings),
+            state=state,
+        )
 
 
 def rows(sides: list[tuple[str, Figures]]) -> list[list[str]]:
@@ -186,8 +274,11 @@ def rows(sides: list[tuple[str, Figures]]) -> list[list[str]]:
         line("of them job status reads", lambda f: f"{f.status_reads / f.jobs:.1f}"),
         line("failed tries (retried or failed)", lambda f: str(f.failed_tries)),
         line("stale executor events (scheduler log)", lambda f: str(f.stale_events)),
-        line("scheduler peak memory", lambda f: f"{f.scheduler_peak / mib:.0f} MiB"),
-        line("triggerer peak memory", lambda f: f"{f.triggerer_peak / mib:.0f} MiB"),
+        line("CPU s of the simulator and harness", lambda f: f"{f.bench_cpu:.0f}"),
+        *[line(f"{role.value} peak memory", lambda f, r=role: f"{f.peaks[r] / mib:,.0f} MiB") for role in MEMORY_ROLES],
+        line("scheduler loops", lambda f: str(len(f.loops))),
+        line("slowest scheduler loop", lambda f: f"{f.loop_max():.2f} s"),
+        line("scheduler loop p95", lambda f: f"{f.loop_p95():.2f} s"),
     ]
 
 
@@ -199,7 +290,10 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=1, help="copies of the sample (61 jobs each)")
     parser.add_argument("--defer-after", type=float, help="defer_after_seconds of every batch type (both sides)")
     parser.add_argument("--keep-logs", type=Path, help="copy each side's process logs into this folder")
+    parser.add_argument("--running-seconds", type=float, default=2.0, help="running time of each Moody's job")
+    parser.add_argument("--timeout", type=float, help="longest wait for the run, seconds (default 900 + 60 per copy)")
     args = parser.parse_args()
+    timeout = args.timeout or 900 + 60 * args.scale
     executor = Executor.LOCAL if args.executor == "local" else Executor.CELERY
     with tempfile.TemporaryDirectory(prefix="irp_bench_workbook_") as folder:
         workbook = SAMPLE_WORKBOOK
@@ -209,11 +303,12 @@ def main() -> None:
         sides: list[tuple[str, Figures]] = []
         if args.baseline:
             with checkout(args.baseline) as baseline:
-                figures = measure(baseline, executor, workbook, args.defer_after, args.keep_logs)
+                figures = measure(baseline, executor, workbook, args, timeout)
                 sides.append((f"baseline {args.baseline}", figures))
-        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, args.defer_after, args.keep_logs)))
+        sides.append(("this checkout", measure(_common.ROOT, executor, workbook, args, timeout)))
     size = f"{args.scale} x the {args.workbook}" if args.scale > 1 else f"the {args.workbook}"
-    title = f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores)"
+    title = (f"{size} cycle on a real deployment ({executor.value}, {_cores()} cores, "
+             f"Moody's jobs 0.5 + 0.5 + {args.running_seconds:g} s)")  # fmt: skip
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))
     print_routes(sides)
     if len(sides) == 2:
@@ -236,8 +331,6 @@ def print_routes(sides: list[tuple[str, Figures]], top: int = 15) -> None:
 
 
 def _cores() -> int:
-    import os
-
     return os.cpu_count() or 1
 
 

@@ -48,10 +48,10 @@ class BatchTypeSettings:
     retries: int = 2  # automatic retries of infrastructure failures (they re-attach, never resubmit)
     retry_delay: timedelta = timedelta(seconds=30)
     timeout: timedelta = timedelta(hours=24)  # how long to wait for one Moody's job
-    #: How long a job task follows its Moody's job itself before deferring to the triggerer: a
-    #: short job ends without a deferral round trip (and Airflow 3.3.2 may fail a task whose
-    #: trigger fires within seconds of its deferral: a stale executor event, apache/airflow#66374).
-    defer_after: timedelta = timedelta(seconds=10)
+    #: How long a job task follows its Moody's job itself before deferring to the triggerer. Zero by
+    #: default: a job that FINISHED ends its task in the triggerer, so deferring at once costs no
+    #: second worker start; a job that ends otherwise resumes its task (see irp.triggers.job).
+    defer_after: timedelta = timedelta(0)
 
     @classmethod
     def parse(cls, raw: object, where: str) -> BatchTypeSettings:

@@ -150,7 +150,7 @@ def test_a_stopped_wait_reconciles_to_cancelled_not_stalled(cycle):
 
         (key,) = held
         waiting = jobs.latest_job(analysis_job(cycle, FAILING_ANALYSIS).id, store=cycle.store)
-        assert waiting.status in (JobStatus.QUEUED, JobStatus.PENDING, JobStatus.RUNNING)
+        assert waiting.status.in_progress  # SUBMITTED: a job task no longer polls a job it just submitted
         dag_run.dag.set_task_instance_state(
             task_id=key[0], map_indexes=[key[1]], run_id=dag_run.run_id, state=TaskInstanceState.FAILED
         )

@@ -72,7 +72,10 @@ def cycle_deployment(
     project: Path = ROOT,
     simulator_options: Mapping[str, Any] | None = None,
     batch_settings: Mapping[str, Any] | None = None,
+    airflow_settings: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[Deployment, Services]]:
+    """``airflow_settings``: more environment for every component (``AIRFLOW__SECTION__KEY``: the
+    benchmark's StatsD metrics)."""
     declare_cycles(home / "cycles", cycles, batch_settings)
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute((ROOT / "include" / "demo" / "source_dataset.sql").read_text().encode())
@@ -100,6 +103,7 @@ def cycle_deployment(
                     extra={"resource_group_id": "rg-deployment"},
                 ),
                 "AIRFLOW_CONN_TEAMS_DEFAULT": _connection(conn_type="http", host=teams.url),
+                **(airflow_settings or {}),
             }
             with running_deployment(home, executor, services, project) as running:
                 yield running, Services(store, simulator, teams, home / "storage")

@@ -116,7 +116,7 @@ def test_answers_lost_after_moodys_committed(deployment: Running) -> None:
 def test_the_triggerer_killed_while_waits_are_deferred(deployment: Running) -> None:
     running, _ = deployment
     run = CycleRun(*deployment, "dep-triggerer")
-    # Longer than a job task follows its job before deferring (defer_after_seconds, 10 s by default).
+    # Long enough for several analysis waits to be deferred when the triggerer dies.
     run.start(prepare=lambda admin: admin.configure(running_seconds_by_type={"DLM": 30}))
     run.wait_for_tasks(
         lambda tis: len([ti for ti in _deferred(tis) if ti["task_id"] == ANALYSIS_JOB]) >= 2, "deferred analysis waits"
@@ -193,7 +193,7 @@ def test_a_deferred_wait_marked_failed_is_cancelled_then_cleared_and_resubmitted
     running, _ = deployment
     run = CycleRun(*deployment, "dep-stop")
     run.start(prepare=lambda admin: admin.job_outcome(kind="model", nameRegex="^GCHU_Coastal_LT$", outcome="STALL"))
-    # The other Analysis job ends within defer_after_seconds, in its worker; the stalled one defers.
+    # The other Analysis job ends (its task too, in the triggerer); the stalled one's task waits, deferred.
     tis = run.wait_for_tasks(
         lambda tis: any(ti["rendered_map_index"] == "GCHU_Coastal_LT" for ti in _deferred(by_task(tis, ANALYSIS_JOB))),
         "the stalled Analysis job's task deferred",

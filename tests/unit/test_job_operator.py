@@ -4,6 +4,8 @@ the Moody's job ended and reconciles the batch."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -207,3 +209,75 @@ def test_a_job_still_running_after_defer_after_is_handed_to_the_triggerer(edm_jo
     assert 0.3 <= time.monotonic() - started < 5
     assert trigger.job_id == job_id
     assert len(jobs.get_job_tracking(job_id, store=airflow_store)) > 2  # polled in the worker meanwhile
+
+
+def trigger_events(trigger: MoodysJobTrigger) -> list[Any]:
+    """Run the trigger as the triggerer does and collect its events."""
+    import asyncio
+
+    async def collect() -> list[Any]:
+        return [event async for event in trigger.run()]
+
+    return asyncio.run(collect())
+
+
+def test_a_finished_job_ends_its_task_in_the_triggerer(edm_jobs, sim, airflow_store, teams, monkeypatch):
+    """No worker starts again for a job that FINISHED: the trigger records it, reconciles the batch
+    and ends the task, at once (the stale-executor-event wait is for tasks that resume)."""
+    from airflow.triggers.base import TaskSuccessEvent
+
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "30")
+    batch_id, (job_id,) = edm_jobs()
+    trigger = deferred(operator(job_id, batch_id), TaskInstance())
+    started = time.monotonic()
+    (event,) = trigger_events(trigger)
+    assert time.monotonic() - started < 30
+    assert isinstance(event, TaskSuccessEvent)
+    assert event.xcoms == {"return_value": job_id}
+    assert jobs.read_job(job_id, store=airflow_store).status is JobStatus.FINISHED
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.COMPLETED
+    assert teams.messages == []
+
+
+def test_the_last_job_finishing_after_a_failure_tells_teams_from_the_triggerer(edm_jobs, sim, airflow_store, teams):
+    batch_id, (failing, other) = edm_jobs("EDM_A", "EDM_B")
+    first, second = operator(failing, batch_id), operator(other, batch_id)
+    first_trigger = deferred(first, TaskInstance())
+    second_trigger = deferred(second, TaskInstance(run_id="manual__teams"))
+    with pytest.raises(AirflowFailException):
+        first.execute_complete(context(TaskInstance()), ended(first_trigger, JobStatus.FAILED))
+    trigger_events(second_trigger)
+    assert batches.read_batch(batch_id, store=airflow_store).status is BatchStatus.FAILED
+    (message,) = teams.messages
+    assert "manual__teams" in json.dumps(message)  # the button to the DAG run of the task that deferred
+
+
+def test_a_job_that_did_not_finish_resumes_its_task(edm_jobs, sim, airflow_store, monkeypatch):
+    """A failed job is the resumed task's to report (its error, its Teams message, its retry rules)."""
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
+    sim.admin.job_outcome(kind="riskdata", nameRegex="^EDM_BAD$", outcome="FAILED")
+    batch_id, (job_id,) = edm_jobs("EDM_BAD")
+    trigger = deferred(operator(job_id, batch_id), TaskInstance())
+    (event,) = trigger_events(trigger)
+    assert (event.payload["outcome"], event.payload["status"]) == (TriggerOutcome.ENDED, JobStatus.FAILED)
+    assert jobs.read_job(job_id, store=airflow_store).status.in_progress  # left to the resumed task
+
+
+def test_a_trigger_of_an_older_release_resumes_its_task_even_when_finished(edm_jobs, sim, airflow_store, monkeypatch):
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
+    batch_id, (job_id,) = edm_jobs()
+    _, kwargs = deferred(operator(job_id, batch_id), TaskInstance()).serialize()
+    for added in ("cycle_name", "batch_id", "end_task", "dag_id", "run_id"):
+        del kwargs[added]
+    (event,) = trigger_events(MoodysJobTrigger(**kwargs))
+    assert event.payload["status"] == JobStatus.FINISHED
+    assert jobs.read_job(job_id, store=airflow_store).status.in_progress
+
+
+def test_a_task_with_more_to_do_after_its_job_resumes_even_when_finished(edm_jobs, sim, airflow_store, monkeypatch):
+    """Export to RDM's prepare runs its seed job this way: it lists the other jobs afterwards."""
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # no scheduler races here
+    batch_id, (job_id,) = edm_jobs()
+    (event,) = trigger_events(deferred(operator(job_id, batch_id, end_in_triggerer=False), TaskInstance()))
+    assert event.payload["status"] == JobStatus.FINISHED
+    assert jobs.read_job(job_id, store=airflow_store).status.in_progress

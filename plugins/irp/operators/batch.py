@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import BaseOperator, Param
@@ -51,6 +52,9 @@ STATE_ANSWER = "existing_answer"
 #: clear goes straight back to the seed (re-preparing would find the RDM the seed made "existing").
 STATE_SEEDED = "seed_started"
 
+#: Airflow's default ``[core] max_map_length``.
+DEFAULT_MAX_MAP_LENGTH = 1024
+
 JobEntry = dict[str, Any]  # {"job_id", "batch_id", "label"}: one mapped job task's input
 
 
@@ -58,7 +62,25 @@ def workbook_path(workbook: str) -> str:
     return workbook if workbook.startswith("/") or "://" in workbook else str(PROJECT_ROOT / workbook)
 
 
-def teams_links(settings: Settings, ti: Any, cycle_name: str, batch_id: int) -> tuple[CardAction, ...]:
+class DagRunRef(Protocol):
+    """The DAG run a Teams message links to: a task instance's, or a :class:`DagRunKey`."""
+
+    @property
+    def dag_id(self) -> str: ...
+
+    @property
+    def run_id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DagRunKey:
+    """A DAG run by its ids, where no task instance is at hand (a trigger, in the triggerer)."""
+
+    dag_id: str
+    run_id: str
+
+
+def teams_links(settings: Settings, run: DagRunRef, cycle_name: str, batch_id: int) -> tuple[CardAction, ...]:
     """Buttons of a Teams message: the batch on the dashboard and the DAG run in Airflow."""
     from irp.dashboard import urls
     from irp.notifications.teams import CardAction
@@ -66,7 +88,7 @@ def teams_links(settings: Settings, ti: Any, cycle_name: str, batch_id: int) -> 
     base = settings.airflow_base_url.rstrip("/")
     return (
         CardAction("Open batch dashboard", urls.batch_url(base, cycle_name, batch_id)),
-        CardAction("Open DAG run", base + urls.dag_run_path(ti.dag_id, ti.run_id)),
+        CardAction("Open DAG run", base + urls.dag_run_path(run.dag_id, run.run_id)),
     )
 
 
@@ -94,15 +116,31 @@ def load_configuration(cycle_name: str, workbook: str) -> dict[str, int]:
              result.content_sha256)  # fmt: skip
     document = configuration_data(result.configuration_id)
     wanted = {bt: generate_job_configurations(document, bt) for bt in required_batch_types(document)}
+    check_map_length({bt: len(configs) for bt, configs in wanted.items()})
     created = batches.create_batches(result.configuration_id, wanted)
     for batch_type, batch_id in created.items():
         log.info("%s: batch %s (%s jobs)", batch_type, batch_id, len(wanted[batch_type]))
     return {batch_type.value: batch_id for batch_type, batch_id in created.items()}
 
 
+def check_map_length(job_counts: Mapping[BatchType, int]) -> None:
+    """Each batch type's jobs are one mapped task, and Airflow maps a task over at most ``[core]
+    max_map_length`` items (1,024 by default; the api-server refuses a longer list). A cycle that
+    needs more fails here, before its first job, not hours later at that batch type's ``prepare``."""
+    from airflow.sdk import conf
+
+    limit = conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
+    over = [f"{batch_type}: {count:,} jobs" for batch_type, count in job_counts.items() if count > limit]
+    if over:
+        raise AirflowFailException(
+            f"More jobs than Airflow maps one task over ([core] max_map_length = {limit:,}): {'; '.join(over)}. "
+            "Raise [core] max_map_length (AIRFLOW__CORE__MAX_MAP_LENGTH) on every Airflow component."
+        )
+
+
 # -- reconcile -------------------------------------------------------------------------------------
 def reconcile(
-    batch_type: BatchType, cycle_name: str, batch_id: int, context: Any, *, quiet: bool = False
+    batch_type: BatchType, cycle_name: str, batch_id: int, run: DagRunRef, *, quiet: bool = False
 ) -> ReconResult:
     """Reconcile the batch and tell Teams when it changed to FAILED, ERROR or CANCELLED.
 
@@ -120,7 +158,7 @@ def reconcile(
         settings = Settings.load()
         outcome = BatchOutcome(
             cycle_name, batch_type.value, batch_id, result.status, result.summary.job_status_counts,
-            links=teams_links(settings, context["ti"], cycle_name, batch_id),
+            links=teams_links(settings, run, cycle_name, batch_id),
         )  # fmt: skip
         send(batch_message(outcome), settings.teams_conn_id)
     return result
@@ -265,7 +303,7 @@ class PrepareBatchOperator(BaseOperator):
         previous = batches.read_batch(previous_id)
         run_id = context["ti"].run_id
         if previous.run_id == run_id and previous.status is not BatchStatus.COMPLETED:
-            reconcile(previous_type, self.cycle_name, previous_id, context)
+            reconcile(previous_type, self.cycle_name, previous_id, context["ti"])
             previous = batches.read_batch(previous_id)
         if previous.run_id != run_id or previous.status is not BatchStatus.COMPLETED:
             raise AirflowSkipException(
@@ -350,7 +388,9 @@ class PrepareBatchOperator(BaseOperator):
         from irp.operators.job import MoodysJobOperator
 
         assert self.seed is not None
-        return MoodysJobOperator(task_id=self.task_id, job=seed, retries=self.retries, **self.seed)
+        return MoodysJobOperator(
+            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **self.seed
+        )  # this task lists the other jobs once its seed ended
 
     def _run_seed(self, seed: JobEntry, context: Any) -> None:
         from airflow.sdk.exceptions import TaskDeferred
@@ -543,7 +583,7 @@ def cycle_result(
         batch: Batch = batches.read_batch(batch_id)
         if batch.run_id == ti.run_id and not batch.status.terminal:
             settle_untracked(batch_id, batch_type, cycle_name, poll_intervals.get(batch_type.value, 30.0))
-            result = reconcile(batch_type, cycle_name, batch_id, context)
+            result = reconcile(batch_type, cycle_name, batch_id, context["ti"])
             if result.status is BatchStatus.ACTIVE:  # every task is done, yet jobs are still in flight
                 _notify_stalled(batch_type, cycle_name, result, context)
             batch = batches.read_batch(batch_id)

@@ -24,6 +24,7 @@ from irp.links import MoodysJobLink
 
 if TYPE_CHECKING:
     from irp.moodys.protocol import JobBackend
+    from irp.operators.batch import DagRunRef
     from irp.records import Job
     from irp.triggers.job import MoodysJobTrigger
 
@@ -38,6 +39,8 @@ class MoodysJobOperator(BaseOperator):
     :param timeout: how long to wait for the Moody's job before cancelling it.
     :param defer_after: how long to follow the Moody's job in the worker before deferring (a short
         job then ends without a deferral round trip).
+    :param end_in_triggerer: when the Moody's job FINISHED, the trigger records it and ends the
+        task, no worker resuming it (False: the task has more to do after its job).
     """
 
     template_fields: Sequence[str] = ("job",)
@@ -53,6 +56,7 @@ class MoodysJobOperator(BaseOperator):
         poll_interval: float | None = None,
         timeout: timedelta = timedelta(hours=24),
         defer_after: timedelta = timedelta(0),
+        end_in_triggerer: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -62,6 +66,7 @@ class MoodysJobOperator(BaseOperator):
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.defer_after = defer_after
+        self.end_in_triggerer = end_in_triggerer
         if BatchType.parse(batch_type).synchronous:
             self.operator_extra_links = ()  # no Moody's job to link to
         #: The Moody's job URL known to this process ("" = none), read by the operator link.
@@ -100,13 +105,17 @@ class MoodysJobOperator(BaseOperator):
         label = (self.job or {}).get("label")
         return AirflowFailException(f"Job {job.id} ({label}) is {job.status}{detail}. Clear this task to resubmit it.")
 
+    @property
+    def batch_id(self) -> int:
+        from irp import job as jobs
+
+        return int((self.job or {}).get("batch_id") or jobs.read_job(self.original_job_id).batch_id)
+
     def _reconcile(self, context: Any) -> None:
         """Reconcile the job's batch; the task whose job ended it tells Teams how it ended."""
-        from irp import job as jobs
         from irp.operators.batch import reconcile
 
-        batch_id = (self.job or {}).get("batch_id") or jobs.read_job(self.original_job_id).batch_id
-        reconcile(self.kind, self.cycle_name, int(batch_id), context, quiet=True)
+        reconcile(self.kind, self.cycle_name, self.batch_id, context["ti"], quiet=True)
 
     # -- execution -------------------------------------------------------------------------------
     def execute(self, context: Any) -> int | None:
@@ -141,7 +150,7 @@ class MoodysJobOperator(BaseOperator):
             status = self._follow(job.id, backend, status if submitted_now else None)
         if self.kind.synchronous or status.terminal or status in RESUBMITTABLE:
             return self._finish(job.id, status, context)
-        self.defer(trigger=self._trigger(job, deadline=started + self.timeout.total_seconds()),
+        self.defer(trigger=self._trigger(job, context["ti"], deadline=started + self.timeout.total_seconds()),
                    method_name="execute_complete")  # fmt: skip
         return None
 
@@ -174,7 +183,7 @@ class MoodysJobOperator(BaseOperator):
         except jobs.JobError as exc:
             raise AirflowException(str(exc)) from exc
 
-    def _trigger(self, job: Job, *, deadline: float) -> MoodysJobTrigger:
+    def _trigger(self, job: Job, ti: Any, *, deadline: float) -> MoodysJobTrigger:
         from irp.settings import Settings
         from irp.triggers.job import MoodysJobTrigger
 
@@ -188,6 +197,11 @@ class MoodysJobOperator(BaseOperator):
             deadline=deadline,
             job_url=self.moodys_job_url or "",
             deferred_at=time.time(),
+            cycle_name=self.cycle_name,
+            batch_id=self.batch_id,
+            end_task=self.end_in_triggerer,
+            dag_id=ti.dag_id,
+            run_id=ti.run_id,
         )
 
     def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:
@@ -199,10 +213,14 @@ class MoodysJobOperator(BaseOperator):
             return job_id
         raise self._failed(jobs.read_job(job_id))
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> int:
+    def execute_complete(self, context: Any, event: dict[str, Any] | str) -> int:
         from irp import job as jobs
         from irp.triggers.job import TriggerOutcome
 
+        if not isinstance(event, dict):  # dag.test() resumes a task its trigger ended ("success")
+            job = jobs.latest_job(self.original_job_id)
+            self._publish(job)
+            return job.id
         self.moodys_job_url = str(event.get("job_url") or "")  # for the operator link
         job_id = int(event["job_id"])
         outcome = TriggerOutcome(event["outcome"])
@@ -216,9 +234,31 @@ class MoodysJobOperator(BaseOperator):
                 f"{self.timeout.total_seconds():.0f} s; its Moody's job was cancelled. Clear this task to resubmit it."
             )
         status = JobStatus(event["status"])
-        jobs.update_job_status(job_id, status, tracking_data=event.get("payload"))
         self.log.info("Moody's job %s ended %s after %s polls", event["workflow_id"], status, event.get("polls"))
-        return self._finish(job_id, status, context)
+        record_job_end(job_id, status, event.get("payload"), batch_type=self.kind, cycle_name=self.cycle_name,
+                       batch_id=self.batch_id, run=context["ti"])  # fmt: skip
+        if status is JobStatus.FINISHED:
+            return job_id
+        raise self._failed(jobs.read_job(job_id))
+
+
+def record_job_end(
+    job_id: int,
+    status: JobStatus,
+    payload: Any,
+    *,
+    batch_type: BatchType,
+    cycle_name: str,
+    batch_id: int,
+    run: DagRunRef,
+) -> None:
+    """Record how a job's Moody's job ended and reconcile its batch (telling Teams when that ends
+    it badly): by the resumed task, or by the trigger itself when the job FINISHED."""
+    from irp import job as jobs
+    from irp.operators.batch import reconcile
+
+    jobs.update_job_status(job_id, status, tracking_data=payload)
+    reconcile(batch_type, cycle_name, batch_id, run, quiet=True)
 
 
 def _last_try(context: Any) -> bool:
