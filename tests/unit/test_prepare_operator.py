@@ -133,11 +133,13 @@ def seed_event(deferral: Any, status: str) -> dict[str, Any]:
             "job_url": trigger.job_url, "status": status, "polls": 1}  # fmt: skip
 
 
-def test_export_prepare_runs_the_seed_job_and_a_clear_of_it_resubmits_the_seed(airflow_store, hook, sim):
+def test_export_prepare_runs_the_seed_job_and_a_clear_of_it_resubmits_the_seed(airflow_store, hook, sim, monkeypatch):
     """The seed is submitted and followed in the prepare task instance; its failure fails the task,
     an automatic retry re-attaches, a person's clear resubmits it without preparing the batch again
     (which would find the RDM the seed made "existing"), and its end lists the other jobs."""
     from tests.moodys.cycle import cycle_configs, run_cycle_until
+
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # defer at once (no follow)
 
     run_cycle_until(hook, EXPORT)
     before = len(sim.admin.state()["jobs"])  # the entities the export reads
@@ -190,3 +192,21 @@ def test_the_first_prepare_loads_the_workbook_and_hands_the_batch_ids_on(airflow
     again = TaskInstance(task_id="data_extraction.prepare", map_index=-1, try_number=2)
     task.execute({"ti": again, "task": task, "params": {"on_existing": "rerun"}})
     assert again.xcom["batch_ids"] == batch_ids  # a retry reuses the unchanged workbook's batches
+
+
+def test_export_prepare_follows_a_short_seed_in_the_worker_for_the_settle_time(airflow_store, hook, sim, monkeypatch):
+    """The prepare task resumes after its seed no sooner than ``[irp] resume_settle_seconds`` after
+    deferring, so it follows the seed in the worker that long first: a short seed ends there, and
+    the task lists the other jobs with no deferral."""
+    from tests.moodys.cycle import cycle_configs, run_cycle_until
+
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "30")
+    run_cycle_until(hook, EXPORT)
+    batch_id = batches.create_batch(EXPORT, insert_configuration(airflow_store), cycle_configs(EXPORT),
+                                    store=airflow_store)  # fmt: skip
+    seed_id, other_id = [j.id for j in batches.get_batch_jobs(batch_id, store=airflow_store)]
+    ctx = seed_context(TaskInstance(task_id="export_to_rdm.prepare", map_index=-1), TaskState())
+    ctx["task"].batch_ids = {EXPORT.value: batch_id}
+    listed = ctx["task"].execute(ctx)  # the simulator's seed ends within a few polls: no TaskDeferred
+    assert [entry["job_id"] for entry in listed] == [other_id]
+    assert jobs.read_job(seed_id, store=airflow_store).status is JobStatus.FINISHED

@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow.providers.standard.operators.hitl import HITLOperator
@@ -388,9 +389,14 @@ class PrepareBatchOperator(BaseOperator):
         from irp.operators.job import MoodysJobOperator
 
         assert self.seed is not None
+        # This task resumes after its seed (it lists the other jobs then), never sooner than
+        # [irp] resume_settle_seconds after deferring: following the seed that long in the worker
+        # costs no time, and a short seed then ends with no deferral at all.
+        settle = timedelta(seconds=Settings.load().resume_settle_seconds)
+        arguments = {**self.seed, "defer_after": max(self.seed.get("defer_after", timedelta(0)), settle)}
         return MoodysJobOperator(
-            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **self.seed
-        )  # this task lists the other jobs once its seed ended
+            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **arguments
+        )
 
     def _run_seed(self, seed: JobEntry, context: Any) -> None:
         from airflow.sdk.exceptions import TaskDeferred
