@@ -22,10 +22,6 @@ def moodys_hook(cycle_name: str, settings: Settings) -> MoodysHook:
     return MoodysHook(settings.moodys_conn_id, data_directory=cycle_data_folder(settings.storage_root, cycle_name))
 
 
-def moodys_backend(cycle_name: str, settings: Settings) -> JobBackend:
-    return moodys_hook(cycle_name, settings)
-
-
 def data_extraction_runner(cycle_name: str, settings: Settings) -> JobBackend:
     from irp.runners.data_extraction import DataExtractionRunner
 

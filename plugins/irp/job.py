@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from psycopg.types.json import Jsonb
 
 from irp.batch_types import entry
 from irp.checks import require_id, require_text
-from irp.configuration.specs import AnalysisSpec, ExportSpec, GroupingSpec, JobSpec
+from irp.configuration.specs import AnalysisSpec, ExportSpec, GroupingSpec, JobSpec, S
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import IrpError, JobError
 from irp.installation import installation_id
@@ -540,9 +540,6 @@ def resubmit_jobs(
         except JobError as exc:
             outcomes.append(ResubmitOutcome(job_id, error=str(exc)))
     return outcomes
-
-
-S = TypeVar("S", bound=JobSpec)
 
 
 def _job_specs(job_ids: Sequence[int], kind: type[S], store: Store | None) -> list[S]:

@@ -211,3 +211,26 @@ def test_the_workflow_list_reports_by_id(hook, sim):
     reports = in_loop(scenario)
     assert sorted(reports) == sorted(workflow_ids)
     assert all(report.status in jobs.MOODYS_STATUSES for report in reports.values())
+
+
+def test_jobs_asked_alone_are_asked_only_when_due(hook, sim):
+    """Without a list endpoint every job costs a request: a job not due yet waits for its turn
+    instead of riding along on a younger job's poll."""
+    sim.admin.job_outcome(kind="riskdata", nameRegex="^RM_EDM_(DUE|LATER)$", outcome="STALL")
+    due, later = submit(hook, "RM_EDM_DUE", "RM_EDM_LATER")
+
+    async def scenario() -> tuple[int, int, int]:
+        from irp.moodys.hook import MoodysHook
+
+        shared = poller.JobPoller("moodys_default", ApiPath.IMPORT_JOBS, listed=False)
+        now = time.monotonic()
+        asked, waiting = (
+            poller.Subscription(EDM_CREATION, workflow_id, poller.poll_delays(1.0), at, shared._loop.create_future())
+            for workflow_id, at in ((due, now), (later, now + 60))
+        )
+        shared.subscriptions.update({asked, waiting})
+        async with MoodysHook("moodys_default") as polling:
+            await shared._poll(polling, [asked, waiting])
+        return shared.requests, asked.polls, waiting.polls
+
+    assert in_loop(scenario) == (1, 1, 0)

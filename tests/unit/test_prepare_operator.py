@@ -210,3 +210,23 @@ def test_export_prepare_follows_a_short_seed_in_the_worker_for_the_settle_time(a
     listed = ctx["task"].execute(ctx)  # the simulator's seed ends within a few polls: no TaskDeferred
     assert [entry["job_id"] for entry in listed] == [other_id]
     assert jobs.read_job(seed_id, store=airflow_store).status is JobStatus.FINISHED
+
+
+def test_export_prepare_prepares_a_new_batch_afresh_after_seeding_another(airflow_store, hook, sim, monkeypatch):
+    """The "seed started" mark names its batch: a clear after the workbook changed (a new batch)
+    validates and activates the new batch instead of going straight to a seed it never started."""
+    from tests.moodys.cycle import cycle_configs, run_cycle_until
+
+    monkeypatch.setenv("AIRFLOW__IRP__RESUME_SETTLE_SECONDS", "0")  # defer at once (no follow)
+    run_cycle_until(hook, EXPORT)
+    state = TaskState()
+    first_batch = batches.create_batch(EXPORT, insert_configuration(airflow_store), cycle_configs(EXPORT),
+                                       store=airflow_store)  # fmt: skip
+    run_export(TaskInstance(task_id="export_to_rdm.prepare", map_index=-1), state, first_batch)
+    second_batch = batches.create_batch(EXPORT, insert_configuration(airflow_store), cycle_configs(EXPORT),
+                                        store=airflow_store)  # fmt: skip
+    cleared = TaskInstance(task_id="export_to_rdm.prepare", map_index=-1, try_number=3, max_tries=4)
+    deferral = run_export(cleared, state, second_batch)
+    assert batches.read_batch(second_batch, store=airflow_store).status is BatchStatus.ACTIVE
+    (second_seed, _) = [j.id for j in batches.get_batch_jobs(second_batch, store=airflow_store)]
+    assert deferral.trigger.job_id == second_seed

@@ -27,7 +27,7 @@ ENTRY = BatchTypeEntry(
     generate=Ref(CONFIGURATION, "geohaz_jobs"),
     count=Ref(CONFIGURATION, "count_base_portfolios"),
     row_source=PORTFOLIO_ROW,
-    backend=Ref(BACKENDS, "moodys_backend"),
+    backend=Ref(BACKENDS, "moodys_hook"),
     submit=Ref(MOODYS, "submit_geohaz"),
     status_path=ApiPath.GEOHAZ_JOBS,
     # The Risk Data job list also serves GeoHaz jobs (documented by Moody's).

@@ -38,12 +38,7 @@ _MODULES = (
 )
 
 #: Every batch type's entry, in dependency order.
-REGISTRY: Mapping[BatchType, BatchTypeEntry] = MappingProxyType(
-    {
-        entry.batch_type: entry
-        for entry in sorted((m.ENTRY for m in _MODULES), key=lambda e: list(BatchType).index(e.batch_type))
-    }
-)
+REGISTRY: Mapping[BatchType, BatchTypeEntry] = MappingProxyType({m.ENTRY.batch_type: m.ENTRY for m in _MODULES})
 
 
 def entry(batch_type: BatchType | str) -> BatchTypeEntry:

@@ -121,19 +121,20 @@ def mri_import_jobs(document: Document) -> list[JobConfiguration]:
     ]
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A workbook cell as trimmed text ("" for an empty cell)."""
     return str(value).strip() if value is not None else ""
 
 
 def sub_portfolios(document: Document, database: Any, import_file: Any) -> list[str]:
     """The sub-portfolios Portfolio Mapping creates from a base portfolio: the other ``Portfolios``
     rows (``Base Portfolio?`` not ``Y``) of the same database and import file, in sheet order."""
-    key = (_text(database), _text(import_file))
+    key = (cell_text(database), cell_text(import_file))
     return [
-        _text(row.get(PortfoliosColumn.PORTFOLIO))
+        cell_text(row.get(PortfoliosColumn.PORTFOLIO))
         for row in _rows(document, SheetName.PORTFOLIOS)
-        if _text(row.get(PortfoliosColumn.BASE_PORTFOLIO)).upper() != YES
-        and (_text(row.get(PortfoliosColumn.DATABASE)), _text(row.get(PortfoliosColumn.IMPORT_FILE))) == key
+        if cell_text(row.get(PortfoliosColumn.BASE_PORTFOLIO)).upper() != YES
+        and (cell_text(row.get(PortfoliosColumn.DATABASE)), cell_text(row.get(PortfoliosColumn.IMPORT_FILE))) == key
     ]
 
 

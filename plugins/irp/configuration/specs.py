@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 from irp.configuration.jobs import JobField, sub_portfolios
 from irp.configuration.schema import (
@@ -361,3 +361,13 @@ class ExportSpec(JobSpec):
     @property
     def seed(self) -> bool:
         return True if JobField.IS_SEED_JOB in self.absent else bool(self.is_seed_job)
+
+
+S = TypeVar("S", bound=JobSpec)
+
+
+def typed(job: JobSpec, kind: type[S]) -> S:
+    """``job`` as the spec its batch type submits; another spec is a programming error."""
+    if not isinstance(job, kind):
+        raise JobError(f"Expected a {kind.__name__} job spec, got {type(job).__name__}")
+    return job

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from irp.batch_types import entry
@@ -30,6 +30,7 @@ from irp.configuration.specs import (
     MriImportSpec,
     PortfolioCreationSpec,
     TreatySpec,
+    typed,
 )
 from irp.constants import SYNCHRONOUS_WORKFLOW_ID, BatchType, JobStatus
 from irp.exceptions import JobError
@@ -191,16 +192,6 @@ def parse_status(body: Any) -> StatusReport:
 
 
 # -- submission ------------------------------------------------------------------------------------
-S = TypeVar("S", bound=JobSpec)
-
-
-def typed(job: JobSpec, kind: type[S]) -> S:
-    """``job`` as the spec its batch type submits; another spec is a programming error."""
-    if not isinstance(job, kind):
-        raise JobError(f"Expected a {kind.__name__} job spec, got {type(job).__name__}")
-    return job
-
-
 def _number(value: Any, default: float = 0.0) -> float:
     return default if value is None or value == "" else float(value)
 

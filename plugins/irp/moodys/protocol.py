@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from irp.configuration.specs import JobSpec
 from irp.constants import BatchType, JobStatus
 from irp.exceptions import JobError
+
+if TYPE_CHECKING:
+    from irp.configuration.specs import JobSpec
 
 
 class SubmissionOutcomeUnknown(JobError):

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from irp.batch_types import entry
+from irp.configuration.jobs import cell_text
 from irp.configuration.specs import (
     AnalysisSpec,
     EdmCreationSpec,
@@ -32,16 +33,16 @@ from irp.configuration.specs import (
     MriImportSpec,
     PortfolioCreationSpec,
     PortfolioMappingSpec,
+    S,
     TreatySpec,
+    typed,
 )
 from irp.constants import BatchType
 from irp.moodys import search
 from irp.moodys.api import DEFAULT_SERVER_NAME, DataBridgeStatus, Edm, MoodysApi
 from irp.moodys.errors import MoodysError, MoodysUnavailableError
-from irp.moodys.jobs import MRI_FILE_FIELDS, FileResolver, typed
+from irp.moodys.jobs import MRI_FILE_FIELDS, FileResolver
 from irp.moodys.protocol import EntityMessage
-
-S = TypeVar("S", bound=JobSpec)
 
 
 class Code(StrEnum):
@@ -69,10 +70,6 @@ class Code(StrEnum):
     REFERENCE_API_ERROR = "API-REF-004"
     ANALYSIS_MISSING_WARNING = "WARN-ANALYSIS-001"
     GROUP_MISSING_WARNING = "WARN-GROUP-001"
-
-
-def _text(value: Any) -> str:
-    return str(value).strip() if value is not None else ""
 
 
 class EntityRules:
@@ -147,7 +144,7 @@ class EntityRules:
     @staticmethod
     def _pairs(jobs: Sequence[Any], name: str = "portfolio") -> list[tuple[str, str]]:
         """(EDM, entity name) of each job that names one (``name``: the spec field)."""
-        return [(_text(job.database), _text(getattr(job, name))) for job in jobs if getattr(job, name)]
+        return [(cell_text(job.database), cell_text(getattr(job, name))) for job in jobs if getattr(job, name)]
 
     # -- rules per batch type -------------------------------------------------------------------
     def edm_creation(self, jobs: Sequence[JobSpec]) -> None:
@@ -181,7 +178,7 @@ class EntityRules:
         for config in configs:
             for field in MRI_FILE_FIELDS.values():
                 key = config.keys()[field]
-                name = _text(getattr(config, field))
+                name = cell_text(getattr(config, field))
                 try:
                     path = self.resolve_file(config.data_directory, name) if name else None
                 except (OSError, ValueError) as error:
@@ -285,7 +282,7 @@ class EntityRules:
     def _analysis_treaties(self, configs: Sequence[AnalysisSpec], edms: Mapping[str, Edm]) -> None:
         wanted: dict[str, list[str]] = defaultdict(list)
         for config in configs:
-            edm_name = _text(config.database)
+            edm_name = cell_text(config.database)
             if edm_name in edms:
                 wanted[edm_name].extend(config.treaties)
         missing: list[str] = []
@@ -301,8 +298,8 @@ class EntityRules:
     def _existing_analyses(self, configs: Sequence[AnalysisSpec], edms: Mapping[str, Edm]) -> None:
         by_edm: dict[str, list[str]] = defaultdict(list)
         for config in configs:
-            if _text(config.database) in edms and config.analysis_name:
-                by_edm[_text(config.database)].append(_text(config.analysis_name))
+            if cell_text(config.database) in edms and config.analysis_name:
+                by_edm[cell_text(config.database)].append(cell_text(config.analysis_name))
         existing: list[str] = []
         try:
             for edm_name, names in by_edm.items():
@@ -332,7 +329,9 @@ class EntityRules:
             )
             missing_rates: list[str] = []
             rate_pairs = {
-                (_text(config.analysis_profile), _text(config.event_rate)) for config in configs if config.event_rate
+                (cell_text(config.analysis_profile), cell_text(config.event_rate))
+                for config in configs
+                if config.event_rate
             }
             for profile_name, rate in sorted(rate_pairs):
                 profile = profiles.get(profile_name)
@@ -419,7 +418,7 @@ class EntityRules:
         )
         total = len(search.unique(groups)) + sum(len(search.unique(names)) for names in analyses.values())
         missing_count = len(missing_groups) + sum(len(names) for names in missing.values())
-        rdm_name = next((_text(config.rdm_name) for config in configs if config.rdm_name), "")
+        rdm_name = next((cell_text(config.rdm_name) for config in configs if config.rdm_name), "")
         if total and missing_count == total:
             self._add(
                 Code.RDM_ITEMS_MISSING,
@@ -428,7 +427,7 @@ class EntityRules:
             )
         seeds = [config for config in configs if config.is_seed_job and not config.database_id]
         if rdm_name and seeds:
-            server_name = _text(seeds[0].server_name) or DEFAULT_SERVER_NAME
+            server_name = cell_text(seeds[0].server_name) or DEFAULT_SERVER_NAME
             try:
                 found = self.api.find_databases(self.api.server_id(server_name), rdm_name)
             except MoodysError as error:
@@ -444,7 +443,7 @@ def _all(jobs: Sequence[JobSpec], kind: type[S]) -> list[S]:
 def sub_portfolio_pairs(configs: Sequence[PortfolioMappingSpec]) -> list[tuple[str, str]]:
     """(EDM, sub-portfolio) pairs expected from mapping the base portfolios of ``configs`` (each
     spec lists the workbook's sub-portfolios of its database and import file)."""
-    return list(dict.fromkeys((_text(config.database), sub) for config in configs for sub in config.sub_portfolios))
+    return list(dict.fromkeys((cell_text(config.database), sub) for config in configs for sub in config.sub_portfolios))
 
 
 def validate_entities(
@@ -473,7 +472,7 @@ def _in_edm(check: EdmCheck) -> EntityCheck:
     """A check of something inside the job's EDM (its spec's ``database``): absent when the EDM is."""
 
     def run(api: MoodysApi, job: JobSpec) -> bool:
-        edm_name = _text(getattr(job, "database", None))
+        edm_name = cell_text(getattr(job, "database", None))
         if not edm_name:
             return True
         edms = api.find_edms([edm_name])
@@ -484,7 +483,7 @@ def _in_edm(check: EdmCheck) -> EntityCheck:
 
 def _in_portfolio(check: Callable[[MoodysApi, Edm, Any], bool]) -> EntityCheck:
     def run(api: MoodysApi, edm: Edm, job: Any) -> bool:
-        name = _text(job.portfolio)
+        name = cell_text(job.portfolio)
         if not name:
             return True
         portfolio = api.find_portfolios(edm.exposure_id, [name]).get(name)
@@ -494,7 +493,7 @@ def _in_portfolio(check: Callable[[MoodysApi, Edm, Any], bool]) -> EntityCheck:
 
 
 def _major(version: Any) -> str:
-    return _text(version).split(".", 1)[0]
+    return cell_text(version).split(".", 1)[0]
 
 
 @_in_edm
@@ -516,13 +515,13 @@ geohaz_done = _in_portfolio(lambda api, edm, portfolio: bool(portfolio.geocode_v
 
 @_in_edm
 def treaty_present(api: MoodysApi, edm: Edm, job: TreatySpec) -> bool:
-    name = _text(job.treaty_name)
+    name = cell_text(job.treaty_name)
     return not name or name in api.find_treaties(edm.exposure_id, [name])
 
 
 @_in_edm
 def analysis_present(api: MoodysApi, edm: Edm, job: AnalysisSpec) -> bool:
-    name = _text(job.analysis_name)
+    name = cell_text(job.analysis_name)
     return not name or bool(api.find_analyses([name], edm.name))
 
 
@@ -533,14 +532,14 @@ def subs_present(api: MoodysApi, edm: Edm, job: PortfolioMappingSpec) -> bool:
 
 
 def group_present(api: MoodysApi, job: JobSpec) -> bool:
-    name = _text(typed(job, GroupingSpec).group_name)
+    name = cell_text(typed(job, GroupingSpec).group_name)
     return not name or bool(api.find_groups([name]))
 
 
 def rdm_present(api: MoodysApi, job: JobSpec) -> bool:
     export = typed(job, ExportSpec)
-    rdm = _text(export.rdm_name)
-    server = _text(export.server_name) or DEFAULT_SERVER_NAME
+    rdm = cell_text(export.rdm_name)
+    server = cell_text(export.server_name) or DEFAULT_SERVER_NAME
     return not rdm or bool(api.find_databases(api.server_id(server), rdm))
 
 

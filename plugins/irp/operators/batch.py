@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from airflow.providers.standard.operators.hitl import HITLOperator
@@ -49,8 +48,9 @@ XCOM_SEED = "seed"
 XCOM_BATCH_IDS = "batch_ids"
 #: Task-state key: the answer a person gave about existing entities, kept for automatic retries.
 STATE_ANSWER = "existing_answer"
-#: Task-state key: this task instance prepared its batch and started the seed job; a retry or a
-#: clear goes straight back to the seed (re-preparing would find the RDM the seed made "existing").
+#: Task-state key: the batch (its id) this task instance prepared and whose seed job it started; a
+#: retry or a clear goes straight back to that seed (re-preparing would find the RDM the seed made
+#: "existing"). A different batch (the workbook changed before a clear) is prepared afresh.
 STATE_SEEDED = "seed_started"
 
 #: Airflow's default ``[core] max_map_length``.
@@ -127,7 +127,9 @@ def load_configuration(cycle_name: str, workbook: str) -> dict[str, int]:
 def check_map_length(job_counts: Mapping[BatchType, int]) -> None:
     """Each batch type's jobs are one mapped task, and Airflow maps a task over at most ``[core]
     max_map_length`` items (1,024 by default; the api-server refuses a longer list). A cycle that
-    needs more fails here, before its first job, not hours later at that batch type's ``prepare``."""
+    needs more fails here, before its first job, not hours later at that batch type's ``prepare``.
+    No batch is created; the (valid) workbook stays stored, and a re-run after the limit is raised
+    reuses it."""
     from airflow.sdk import conf
 
     limit = conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
@@ -377,7 +379,7 @@ class PrepareBatchOperator(BaseOperator):
         if self.seed is not None:
             context["ti"].xcom_push(key=XCOM_SEED, value=seed)  # irp_repair's clear instructions read it
             if seed is not None:
-                context["task_state_store"].set(STATE_SEEDED, True)
+                context["task_state_store"].set(STATE_SEEDED, batch_id)
                 self._run_seed(seed, context)
         self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + (seed is not None))
         return entries
@@ -389,14 +391,9 @@ class PrepareBatchOperator(BaseOperator):
         from irp.operators.job import MoodysJobOperator
 
         assert self.seed is not None
-        # This task resumes after its seed (it lists the other jobs then), never sooner than
-        # [irp] resume_settle_seconds after deferring: following the seed that long in the worker
-        # costs no time, and a short seed then ends with no deferral at all.
-        settle = timedelta(seconds=Settings.load().resume_settle_seconds)
-        arguments = {**self.seed, "defer_after": max(self.seed.get("defer_after", timedelta(0)), settle)}
         return MoodysJobOperator(
-            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **arguments
-        )
+            task_id=self.task_id, job=seed, retries=self.retries, end_in_triggerer=False, **self.seed
+        )  # this task lists the other jobs once its seed ended
 
     def _run_seed(self, seed: JobEntry, context: Any) -> None:
         from airflow.sdk.exceptions import TaskDeferred
@@ -440,7 +437,7 @@ class PrepareBatchOperator(BaseOperator):
         if batch_id is None:
             self.log.info("This cycle's workbook needs no %s batch", self.batch_type)
             return []
-        if self.seed is not None and context["task_state_store"].get(STATE_SEEDED):
+        if self.seed is not None and context["task_state_store"].get(STATE_SEEDED) == batch_id:
             self.log.info("%s batch %s is prepared and its seed job started: back to the seed", self.batch_type,
                           batch_id)  # fmt: skip
             return self._ready(batch_id, context)

@@ -155,7 +155,8 @@ class MoodysJobOperator(BaseOperator):
         return None
 
     def _follow(self, job_id: int, backend: JobBackend, submitted: JobStatus | None) -> JobStatus:
-        """Poll the job for up to ``defer_after`` (never past ``timeout``), as the trigger would;
+        """Poll the job for up to ``defer_after`` (never past ``timeout``; at least the resume
+        settle time for a task that resumes after its job), as the trigger would;
         returns the last status seen. A job re-attached to (``submitted`` None) is polled at once:
         what the store knows may be old; one just submitted is not (Moody's answered the submission).
         """
@@ -163,8 +164,14 @@ class MoodysJobOperator(BaseOperator):
         from irp.settings import Settings
         from irp.triggers.poller import poll_delays
 
-        until = time.monotonic() + min(self.defer_after, self.timeout).total_seconds()
-        delays = poll_delays(self.poll_interval or Settings.load().poll_interval)
+        settings = Settings.load()
+        follow = self.defer_after
+        if not self.end_in_triggerer:
+            # Its task resumes no sooner than resume_settle_seconds after deferring: following the
+            # job that long costs no time, and a short job then ends with no deferral at all.
+            follow = max(follow, timedelta(seconds=settings.resume_settle_seconds))
+        until = time.monotonic() + min(follow, self.timeout).total_seconds()
+        delays = poll_delays(self.poll_interval or settings.poll_interval)
         status = self._observe(job_id, backend) if submitted is None else submitted
         while not status.terminal and status not in RESUBMITTABLE:
             delay = next(delays)
@@ -198,16 +205,20 @@ class MoodysJobOperator(BaseOperator):
             job_url=self.moodys_job_url or "",
             deferred_at=time.time(),
             cycle_name=self.cycle_name,
-            batch_id=self.batch_id,
+            batch_id=job.batch_id,
             end_task=self.end_in_triggerer,
             dag_id=ti.dag_id,
             run_id=ti.run_id,
         )
 
     def _finish(self, job_id: int, status: JobStatus, context: Any) -> int:
+        self._reconcile(context)
+        return self._verdict(job_id, status)
+
+    def _verdict(self, job_id: int, status: JobStatus) -> int:
+        """The task's end once its job's end is recorded: the job id, or the failure to clear."""
         from irp import job as jobs
 
-        self._reconcile(context)
         if status is JobStatus.FINISHED:
             self.log.info("Job %s FINISHED", job_id)
             return job_id
@@ -237,9 +248,7 @@ class MoodysJobOperator(BaseOperator):
         self.log.info("Moody's job %s ended %s after %s polls", event["workflow_id"], status, event.get("polls"))
         record_job_end(job_id, status, event.get("payload"), batch_type=self.kind, cycle_name=self.cycle_name,
                        batch_id=self.batch_id, run=context["ti"])  # fmt: skip
-        if status is JobStatus.FINISHED:
-            return job_id
-        raise self._failed(jobs.read_job(job_id))
+        return self._verdict(job_id, status)
 
 
 def record_job_end(

@@ -20,6 +20,7 @@ task ended here cannot meet that race: the stale report agrees with its state.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import time
@@ -134,12 +135,12 @@ class MoodysJobTrigger(BaseTrigger):
 
     async def _ended_here(self, event: TriggerEvent) -> bool:
         """Record a FINISHED job and reconcile its batch here; False (the task resumes and does
-        it) for any other end, for a trigger without its batch, or when the store cannot be reached."""
+        it) for any other end, for a task that asked to resume, or when the store cannot be reached."""
         from irp.operators.batch import DagRunKey
         from irp.operators.job import record_job_end
 
         payload = event.payload
-        if not (self.end_task and self.batch_id and self.run_id) or payload.get("status") != JobStatus.FINISHED:
+        if not self.end_task or payload.get("status") != JobStatus.FINISHED:
             return False
         try:
             record = functools.partial(
@@ -147,7 +148,8 @@ class MoodysJobTrigger(BaseTrigger):
                 batch_type=BatchType.parse(self.batch_type), cycle_name=self.cycle_name, batch_id=self.batch_id,
                 run=DagRunKey(self.dag_id, self.run_id),
             )  # fmt: skip
-            await asyncio.get_running_loop().run_in_executor(_RECORDING, record)
+            # In this trigger's context: the triggerer routes log lines to a trigger's log by it.
+            await asyncio.get_running_loop().run_in_executor(_RECORDING, contextvars.copy_context().run, record)
         except Exception:
             log.exception("Job %s FINISHED, but recording it failed: its task resumes to record it", self.job_id)
             return False

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ def poll_delays(poll_interval: float, first: float = FIRST_POLL_SECONDS) -> Iter
 
 @dataclass(eq=False)
 class Subscription:
-    """One trigger's job in a poller: its schedule, what was last seen, and how it ended.
+    """One trigger's job in a poller: its schedule and how it ended.
 
     ``outcome`` resolves with the first report whose status is terminal, or with the error that
     kept Moody's from answering for this job.
@@ -58,7 +59,6 @@ class Subscription:
     delays: Iterator[float]
     due: float  # time.monotonic() of its next poll
     outcome: asyncio.Future[StatusReport]
-    last: StatusReport | None = None
     polls: int = 0
 
 
@@ -84,7 +84,11 @@ class JobPoller:
         self.subscriptions.add(subscription)
         self._changed.set()
         if self._task is None:
-            self._task = self._loop.create_task(self._run(), name=f"irp-poller-{self.path.value}")
+            # A context of its own: the first subscriber's would send every job's poll log lines to
+            # that one trigger's log (the triggerer routes log lines by a context variable).
+            self._task = self._loop.create_task(
+                self._run(), name=f"irp-poller-{self.path.value}", context=contextvars.Context()
+            )
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -120,19 +124,24 @@ class JobPoller:
         return self.moodys_conn_id, self.path.value
 
     async def _poll(self, hook: MoodysHook, subscriptions: Sequence[Subscription]) -> None:
+        """Ask for the jobs that are due. A list request also carries the jobs not due yet (they
+        ride along for free), but only in chunks that hold a due job; a job asked alone (no list
+        endpoint, or a malformed id, which never goes into a list whose answer others share) is
+        asked only when due."""
         now = time.monotonic()
-        for subscription in subscriptions:
-            subscription.due = now + next(subscription.delays)
-        # A malformed id is asked alone (its own error), never in a list whose answer others share.
-        listed: list[Subscription] = []
-        alone: list[Subscription] = []
-        for subscription in subscriptions:
-            (listed if self.listed and subscription.workflow_id.strip().isdigit() else alone).append(subscription)
+        listed = sorted((s for s in subscriptions if self._listable(s)), key=lambda s: s.due)
         size = jobs.STATUS_LIST_SIZE
         chunks = [listed[start : start + size] for start in range(0, len(listed), size)]
+        chunks = [chunk for chunk in chunks if chunk[0].due <= now]  # sorted: a due chunk starts due
+        alone = [s for s in subscriptions if not self._listable(s) and s.due <= now]
+        for subscription in [*(s for chunk in chunks for s in chunk), *alone]:
+            subscription.due = now + next(subscription.delays)
         await asyncio.gather(
             *(self._ask_listed(hook, chunk) for chunk in chunks), *(self._ask_alone(hook, s) for s in alone)
         )
+
+    def _listable(self, subscription: Subscription) -> bool:
+        return self.listed and subscription.workflow_id.strip().isdigit()
 
     async def _ask_listed(self, hook: MoodysHook, chunk: Sequence[Subscription]) -> None:
         self.requests += 1
@@ -161,7 +170,6 @@ class JobPoller:
         if subscription not in self.subscriptions:
             return  # its trigger left while the request was on its way
         subscription.polls += 1
-        subscription.last = report
         if report.status.terminal and not subscription.outcome.done():
             subscription.outcome.set_result(report)
             self.unsubscribe(subscription)
