@@ -20,6 +20,9 @@ and the scheduler's loop: the longest and the 95th percentile of Airflow's
 metrics to a UDP socket of this process. The baseline runs from a temporary git worktree of REV
 with this checkout's harness and simulator.
 
+``--timeline`` prints, per task group, when its ``prepare`` was queued, started and ended and when
+its job tasks ran (where the wall time goes between Moody's jobs).
+
 ``--running-seconds`` sets how long each simulated Moody's job runs (2 s, after 0.5 s queued and
 0.5 s pending); a run that outlasts ``--timeout`` still reports its figures.
 """
@@ -39,7 +42,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import _common
 from _common import print_table
@@ -73,6 +78,7 @@ class Figures:
     peaks: dict[Role, int]
     loops: list[float]
     state: str
+    tasks: list[dict[str, Any]]
 
     def loop_max(self) -> float:
         return max(self.loops, default=math.nan)
@@ -252,6 +258,7 @@ def measure(project: Path, executor: Executor, workbook: Path, options: argparse
             peaks=peaks,
             loops=list(loops.timings),
             state=state,
+            tasks=tasks,
         )
 
 
@@ -292,6 +299,7 @@ def main() -> None:
     parser.add_argument("--keep-logs", type=Path, help="copy each side's process logs into this folder")
     parser.add_argument("--running-seconds", type=float, default=2.0, help="running time of each Moody's job")
     parser.add_argument("--timeout", type=float, help="longest wait for the run, seconds (default 900 + 60 per copy)")
+    parser.add_argument("--timeline", action="store_true", help="print when each task group's tasks ran")
     args = parser.parse_args()
     timeout = args.timeout or 900 + 60 * args.scale
     executor = Executor.LOCAL if args.executor == "local" else Executor.CELERY
@@ -311,12 +319,53 @@ def main() -> None:
              f"Moody's jobs 0.5 + 0.5 + {args.running_seconds:g} s)")  # fmt: skip
     print_table(title, ["", *[name for name, _ in sides]], rows(sides))
     print_routes(sides)
+    if args.timeline:
+        print_timeline(sides)
     if len(sides) == 2:
         base, ours = sides[0][1], sides[1][1]
         cpu = (base.cpu / base.jobs) / (ours.cpu / ours.jobs)
         tis = (base.task_instances / base.jobs) / (ours.task_instances / ours.jobs)
         print(f"\nbaseline / this checkout: wall {base.wall / ours.wall:.2f}x, CPU per job {cpu:.2f}x, "
               f"task instances per job {tis:.2f}x")  # fmt: skip
+
+
+def _moment(text: str | None) -> float | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() if text else None
+
+
+def timeline(figures: Figures) -> list[list[str]]:
+    """Per task group (batch type) in run order, seconds from the first task's queueing: when its
+    ``prepare`` was queued, started and ended, when its first job task started and its last ended.
+    The gaps between one group's last job and the next ``prepare`` are what Airflow adds."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for ti in figures.tasks:
+        groups.setdefault(str(ti["task_id"]).split(".", 1)[0], []).append(ti)
+    stamps = [m for ti in figures.tasks if (m := _moment(ti.get("queued_when") or ti.get("start_date")))]
+    if not stamps:
+        return []
+    zero = min(stamps)
+
+    def at(value: float | None) -> str:
+        return f"{value - zero:6.1f}" if value is not None else "-"
+
+    table = []
+    for group, tis in sorted(
+        groups.items(), key=lambda item: min(_moment(t.get("start_date")) or 1e18 for t in item[1])
+    ):
+        prepare = [t for t in tis if str(t["task_id"]).endswith(".prepare")]
+        jobs = [t for t in tis if not str(t["task_id"]).endswith(".prepare")]
+        starts = [m for t in jobs if (m := _moment(t.get("start_date")))]
+        ends = [m for t in jobs if (m := _moment(t.get("end_date")))]
+        first = prepare[0] if prepare else {}
+        prepared = [at(_moment(first.get(key))) for key in ("queued_when", "start_date", "end_date")]
+        table.append([group, *prepared, str(len(jobs)), at(min(starts, default=None)), at(max(ends, default=None))])
+    return table
+
+
+def print_timeline(sides: list[tuple[str, Figures]]) -> None:
+    header = ["task group", "prepare queued", "started", "ended", "job tasks", "first job started", "last job ended"]
+    for name, figures in sides:
+        print_table(f"Where the wall time goes ({name}; seconds from the first task queued)", header, timeline(figures))
 
 
 def print_routes(sides: list[tuple[str, Figures]], top: int = 15) -> None:

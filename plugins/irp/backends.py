@@ -12,14 +12,16 @@ from irp.settings import Settings
 
 if TYPE_CHECKING:
     from irp.moodys.hook import MoodysHook
+    from irp.moodys.references import References
 
 
-def moodys_hook(cycle_name: str, settings: Settings) -> MoodysHook:
+def moodys_hook(cycle_name: str, settings: Settings, references: References | None = None) -> MoodysHook:
     """A hook that finds the cycle's extracted CSVs (MRI Import) in the cycle's data folder."""
     from irp.moodys.hook import MoodysHook
     from irp.runners.data_extraction import cycle_data_folder
 
-    return MoodysHook(settings.moodys_conn_id, data_directory=cycle_data_folder(settings.storage_root, cycle_name))
+    folder = cycle_data_folder(settings.storage_root, cycle_name)
+    return MoodysHook(settings.moodys_conn_id, data_directory=folder, references=references)
 
 
 def data_extraction_runner(cycle_name: str, settings: Settings) -> JobBackend:
@@ -34,10 +36,11 @@ def data_extraction_runner(cycle_name: str, settings: Settings) -> JobBackend:
 
 
 def portfolio_mapping_runner(cycle_name: str, settings: Settings) -> JobBackend:
+    from irp.moodys.references import References
     from irp.runners.portfolio_mapping import PortfolioMappingRunner
 
     return PortfolioMappingRunner(
-        moodys_hook(cycle_name, settings),
+        moodys_hook(cycle_name, settings, References()),  # the SQL's target, then the mapping: one look-up
         databridge_conn_id=settings.databridge_conn_id,
         sql_folder=Path(settings.sql_folder),
     )
@@ -51,5 +54,6 @@ def job_backend(batch_type: BatchType, cycle_name: str, settings: Settings) -> J
     return backend
 
 
-def entity_validator(cycle_name: str, settings: Settings) -> EntityValidator:
-    return moodys_hook(cycle_name, settings)
+def entity_validator(cycle_name: str, settings: Settings, references: References | None = None) -> EntityValidator:
+    """``references``: answers shared by the validator's calls (one task's look-ups)."""
+    return moodys_hook(cycle_name, settings, references)

@@ -281,3 +281,28 @@ def test_a_task_with_more_to_do_after_its_job_resumes_even_when_finished(edm_job
     (event,) = trigger_events(deferred(operator(job_id, batch_id, end_in_triggerer=False), TaskInstance()))
     assert event.payload["status"] == JobStatus.FINISHED
     assert jobs.read_job(job_id, store=airflow_store).status.in_progress
+
+
+def server_reads(sim: Any) -> int:
+    return int(sim.admin.state()["apiRoutes"].get("GET /platform/riskdata/v1/dataservers", 0))
+
+
+def test_a_first_try_starts_from_prepares_answers_and_a_retry_asks_again(edm_jobs, sim, hook, airflow_store):
+    """prepare hands each job the answers its look-ups used (``references``): the job's first try
+    sends only its writes; a retry (Moody's may have changed since) looks up again."""
+    from irp.moodys.references import References
+    from tests.support.specs import spec
+
+    batch_id, (first, retried) = edm_jobs("EDM_A", "EDM_B")
+    hook.references = References()
+    data = jobs.get_job_config(first, store=airflow_store).job_configuration_data
+    answers = hook.rehearse_submissions(BatchType.EDM_CREATION, {first: spec(BatchType.EDM_CREATION, data)})[first]
+    assert answers
+    before = server_reads(sim)
+    for job_id, ti in [(first, TaskInstance()), (retried, TaskInstance(try_number=2, max_tries=RETRIES))]:
+        task = MoodysJobOperator(
+            task_id="job", job={"job_id": job_id, "batch_id": batch_id, "label": "EDM", "references": answers},
+            batch_type=BatchType.EDM_CREATION.value, cycle_name="2026-Q1", poll_interval=0.01, retries=RETRIES,
+        )  # fmt: skip
+        deferred(task, ti)
+    assert server_reads(sim) - before == 1  # the retry's

@@ -12,6 +12,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from irp import batch as batches
 from irp import job as jobs
 from irp.constants import BatchStatus, BatchType, JobStatus
+from irp.moodys.references import Kind, References
 from irp.operators.batch import PrepareBatchOperator
 from irp.records import BatchStep
 from tests.conftest import ROOT
@@ -40,7 +41,10 @@ def test_prepare_activates_the_batch_for_this_run_and_lists_its_live_jobs(airflo
     ti = TaskInstance(task_id="edm_creation.prepare")
     listed = prepare(EDM_CREATION, {EDM_CREATION.value: batch_id}, ti)
     (first,) = [j.id for j in batches.get_batch_jobs(batch_id, skipped=False, store=airflow_store)]
-    assert listed == [{"job_id": first, "batch_id": batch_id, "label": "EDM_A"}]
+    (entry,) = listed
+    references = entry.pop("references")  # validation found the server: the job need not ask again
+    assert entry == {"job_id": first, "batch_id": batch_id, "label": "EDM_A"}
+    assert list(references) == [References.name(Kind.SERVER, "databridge-1")]
     batch = batches.read_batch(batch_id, store=airflow_store)
     assert (batch.status, batch.dag_id, batch.run_id, batch.task_group_id) == (
         BatchStatus.ACTIVE, ti.dag_id, ti.run_id, EDM_CREATION.slug,

@@ -170,7 +170,8 @@ class BatchTypeEntry:
         return self.spec.target.from_json(data, document)
 
     def is_seed(self, data: JobData) -> bool:
-        return self.seed_field is not None and bool(data.get(self.seed_field))
+        """A job that does not say is the seed, as the Moody's client reads it (the spec's ``seed``)."""
+        return self.seed_field is not None and bool(data.get(self.seed_field, True))
 
     def refs(self) -> dict[str, Ref[Any]]:
         """Every behaviour reference of the entry (resolved by the registry's tests)."""

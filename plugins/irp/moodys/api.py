@@ -2,11 +2,18 @@
 
 Paths are written as the reference client sends them. Name look-ups that must find exactly one
 entity raise :class:`MoodysLookupError`; searches return every match (paginated).
+
+Look-ups and searches of entities and reference data keep what they find in the API's
+:class:`~irp.moodys.references.References` and answer from it when asked again; looking up to
+create (exposure sets, tags) always asks. A delete forgets everything kept. A rehearsal API
+(``rehearsal=True``) raises :class:`FirstWrite` instead of sending a write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -14,6 +21,7 @@ from typing import Any
 from irp.moodys import search
 from irp.moodys.errors import MoodysError, MoodysLookupError, MoodysProtocolError
 from irp.moodys.paths import ApiPath
+from irp.moodys.references import Kind, References, Rows
 from irp.moodys.transport import HttpMethod, MoodysClient, MoodysRequest, MoodysResponse
 
 DEFAULT_SERVER_NAME = "databridge-1"
@@ -133,24 +141,72 @@ class ModelProfile:
         return AnalysisType.HD if AnalysisType.HD in self.software_version.upper() else AnalysisType.DLM
 
 
-class MoodysApi:
-    """Endpoint-level operations on a :class:`MoodysClient`."""
+class FirstWrite(Exception):
+    """A rehearsal reached its first write: everything before it was a look-up."""
 
-    def __init__(self, client: MoodysClient) -> None:
+
+class MoodysApi:
+    """Endpoint-level operations on a :class:`MoodysClient`.
+
+    :param references: answers kept from earlier look-ups (a batch's, handed to a job task);
+        by default this API's own, empty.
+    :param rehearsal: raise :class:`FirstWrite` at the first write instead of sending it.
+    """
+
+    def __init__(self, client: MoodysClient, references: References | None = None, *, rehearsal: bool = False) -> None:
         self.client = client
+        self.references = references if references is not None else References()
+        self.rehearsal = rehearsal
 
     # -- primitives ------------------------------------------------------------------------------
     def get(self, path: str, params: dict[str, Any] | None = None) -> MoodysResponse:
         return self.client.request(MoodysRequest(HttpMethod.GET, path, params=params))
 
+    def _write(self, request: MoodysRequest) -> MoodysResponse:
+        if self.rehearsal:
+            raise FirstWrite(f"{request.method} {request.path}")
+        return self.client.request(request)
+
     def post(self, path: str, body: Any, request_id: str | None) -> MoodysResponse:
-        return self.client.request(MoodysRequest(HttpMethod.POST, path, json_body=body, request_id=request_id))
+        return self._write(MoodysRequest(HttpMethod.POST, path, json_body=body, request_id=request_id))
 
     def patch(self, path: str, body: Any) -> MoodysResponse:
-        return self.client.request(MoodysRequest(HttpMethod.PATCH, path, json_body=body))
+        return self._write(MoodysRequest(HttpMethod.PATCH, path, json_body=body))
 
     def delete(self, path: str) -> MoodysResponse:
-        return self.client.request(MoodysRequest(HttpMethod.DELETE, path))
+        response = self._write(MoodysRequest(HttpMethod.DELETE, path))
+        self.references.forget()  # what was found may be what was just deleted
+        return response
+
+    def _looking_up_to_create(self, path: ApiPath) -> None:
+        """A look-up that may end in a create is part of the write: a rehearsal ends there."""
+        if self.rehearsal:
+            raise FirstWrite(f"look up or create {path}")
+
+    def _answer(self, kind: Kind, key: tuple[Any, ...], fetch: Callable[[], Rows]) -> Rows:
+        return self.references.answer(kind, key, fetch)
+
+    def _named(
+        self, kind: Kind, scope: tuple[Any, ...], names: Sequence[str], name_field: str,
+        fetch: Callable[[Sequence[str]], list[dict[str, Any]]],
+    ) -> dict[str, Rows]:  # fmt: skip
+        """Rows by name: kept answers, and chunked searches (``fetch``) for the other names."""
+        found: dict[str, Rows] = {}
+        unknown: list[str] = []
+        for name in search.unique(names):
+            rows = self.references.get(kind, *scope, name)
+            if rows is None:
+                unknown.append(name)
+            else:
+                found[name] = rows
+        if unknown:
+            grouped: dict[str, Rows] = defaultdict(list)
+            for row in fetch(unknown):
+                grouped[str(row[name_field])].append(row)
+            for name, rows in grouped.items():
+                self.references.put(kind, *scope, name, rows=rows)
+                found.setdefault(name, rows)
+        return found
 
     def search(self, path: str, filter_: str | None = None, paged: bool = True) -> list[dict[str, Any]]:
         """Every row of a list search (paginated unless ``paged`` is False)."""
@@ -176,7 +232,8 @@ class MoodysApi:
 
     # -- servers, EDMs, portfolios ---------------------------------------------------------------
     def find_server(self, server_name: str = DEFAULT_SERVER_NAME) -> dict[str, Any] | None:
-        rows = self.search(ApiPath.DATASERVERS, f"serverName={search.quote(server_name)}", paged=False)
+        filter_ = f"serverName={search.quote(server_name)}"
+        rows = self._answer(Kind.SERVER, (server_name,), lambda: self.search(ApiPath.DATASERVERS, filter_, paged=False))
         return rows[0] if rows else None
 
     def server_id(self, server_name: str = DEFAULT_SERVER_NAME) -> int:
@@ -186,6 +243,7 @@ class MoodysApi:
         return int(server["serverId"])
 
     def get_or_create_exposure_set(self, name: str, request_id: str) -> int:
+        self._looking_up_to_create(ApiPath.EXPOSURE_SETS)
         rows = self.search(ApiPath.EXPOSURE_SETS, f"exposureSetName={search.quote(name)}", paged=False)
         if rows:
             return int(rows[0]["exposureSetId"])
@@ -193,26 +251,31 @@ class MoodysApi:
 
     def find_edms(self, names: Sequence[str]) -> dict[str, Edm]:
         """Found EDMs by name (first match per name)."""
-        found: dict[str, Edm] = {}
-        for row in self.search_chunked(ApiPath.EXPOSURES, "exposureName", names):
-            found.setdefault(str(row["exposureName"]), Edm.from_row(row))
-        return found
+        rows = self._named(
+            Kind.EDM, (), names, "exposureName",
+            lambda chunk: self.search_chunked(ApiPath.EXPOSURES, "exposureName", chunk),
+        )  # fmt: skip
+        return {name: Edm.from_row(found[0]) for name, found in rows.items()}
 
     def edm(self, name: str) -> Edm:
-        rows = self.search(ApiPath.EXPOSURES, search.eq("exposureName", name))
+        rows = self._answer(Kind.EDM, (name,), lambda: self.search(ApiPath.EXPOSURES, search.eq("exposureName", name)))
         if len(rows) != 1:
             raise MoodysLookupError(f"Expected 1 EDM named '{name}', found {len(rows)}")
         return Edm.from_row(rows[0])
 
     def find_portfolios(self, exposure_id: int, names: Sequence[str]) -> dict[str, Portfolio]:
         path = ApiPath.PORTFOLIOS.at(exposure_id=exposure_id)
-        found: dict[str, Portfolio] = {}
-        for row in self.search_chunked(path, "portfolioName", names):
-            found.setdefault(str(row["portfolioName"]), Portfolio.from_row(row))
-        return found
+        rows = self._named(
+            Kind.PORTFOLIO, (exposure_id,), names, "portfolioName",
+            lambda chunk: self.search_chunked(path, "portfolioName", chunk),
+        )  # fmt: skip
+        return {name: Portfolio.from_row(found[0]) for name, found in rows.items()}
 
     def portfolio(self, edm: Edm, name: str) -> Portfolio:
-        rows = self.search(ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id), search.eq("portfolioName", name))
+        path = ApiPath.PORTFOLIOS.at(exposure_id=edm.exposure_id)
+        rows = self._answer(
+            Kind.PORTFOLIO, (edm.exposure_id, name), lambda: self.search(path, search.eq("portfolioName", name))
+        )
         if not rows:
             raise MoodysLookupError(f"Portfolio '{name}' not found in EDM '{edm.name}'")
         if len(rows) > 1:
@@ -231,41 +294,61 @@ class MoodysApi:
 
     def accounts(self, exposure_id: int, portfolio_id: int) -> list[dict[str, Any]]:
         path = ApiPath.PORTFOLIO_ACCOUNTS.at(exposure_id=exposure_id, portfolio_id=portfolio_id)
-        return self.get(path).json_list()
+        return self._answer(Kind.ACCOUNTS, (exposure_id, portfolio_id), lambda: self.get(path).json_list())
 
     def cedants(self, exposure_id: int) -> list[dict[str, Any]]:
-        return self.get(ApiPath.CEDANTS.at(exposure_id=exposure_id)).json_list()
+        path = ApiPath.CEDANTS.at(exposure_id=exposure_id)
+        return self._answer(Kind.CEDANTS, (exposure_id,), lambda: self.get(path).json_list())
 
     def lobs(self, exposure_id: int) -> list[dict[str, Any]]:
-        return self.get(ApiPath.LOBS.at(exposure_id=exposure_id)).json_list()
+        path = ApiPath.LOBS.at(exposure_id=exposure_id)
+        return self._answer(Kind.LOBS, (exposure_id,), lambda: self.get(path).json_list())
 
     def find_treaties(self, exposure_id: int, names: Sequence[str]) -> dict[str, int]:
         path = ApiPath.TREATIES.at(exposure_id=exposure_id)
-        return {str(row["treatyName"]): int(row["treatyId"]) for row in self.search_chunked(path, "treatyName", names)}
+        rows = self._named(
+            Kind.TREATY, (exposure_id,), names, "treatyName",
+            lambda chunk: self.search_chunked(path, "treatyName", chunk),
+        )  # fmt: skip
+        return {name: int(found[-1]["treatyId"]) for name, found in rows.items()}
 
     # -- analyses and groups ---------------------------------------------------------------------
     def find_analyses(self, names: Sequence[str], edm_name: str | None = None) -> list[Analysis]:
         """Analyses named in ``names`` (in EDM ``edm_name`` when given)."""
         clause = search.eq("exposureName", edm_name) if edm_name else ""
-        return [Analysis.from_row(row) for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)]
+        return self._analyses(Kind.ANALYSIS, (edm_name or "",), names, clause)
 
     def find_groups(self, names: Sequence[str]) -> list[Analysis]:
-        clause = search.eq("engineType", GROUP_ENGINE_TYPE)
-        return [Analysis.from_row(row) for row in self.search_chunked(ApiPath.ANALYSES, "analysisName", names, clause)]
+        return self._analyses(Kind.GROUP, (), names, search.eq("engineType", GROUP_ENGINE_TYPE))
+
+    def _analyses(self, kind: Kind, scope: tuple[Any, ...], names: Sequence[str], clause: str) -> list[Analysis]:
+        rows = self._named(
+            kind, scope, names, "analysisName",
+            lambda chunk: self.search_chunked(ApiPath.ANALYSES, "analysisName", chunk, clause),
+        )  # fmt: skip
+        return [Analysis.from_row(row) for name in search.unique(names) for row in rows.get(name, [])]
 
     def delete_analysis(self, analysis_id: int) -> None:
         self.delete(ApiPath.ANALYSIS.at(analysis_id=analysis_id))
 
     def analysis_regions(self, analysis_id: int) -> list[dict[str, Any]]:
-        return self.get(ApiPath.ANALYSIS_REGIONS.at(analysis_id=analysis_id)).json_list()
+        path = ApiPath.ANALYSIS_REGIONS.at(analysis_id=analysis_id)
+        return self._answer(Kind.ANALYSIS_REGIONS, (analysis_id,), lambda: self.get(path).json_list())
 
     # -- reference data --------------------------------------------------------------------------
-    def model_profile(self, name: str) -> ModelProfile | None:
-        envelope = self.get(ApiPath.MODEL_PROFILES, {"name": name}).json_object()
+    def _first_item(self, path: ApiPath, params: dict[str, Any]) -> Rows:
+        """The first item of a counted envelope (``{"count", "items"}``), or none."""
+        envelope = self.get(path, params).json_object()
         items = envelope.get("items") or []
-        if not envelope.get("count") or not items:
+        return items[:1] if envelope.get("count") else []
+
+    def model_profile(self, name: str) -> ModelProfile | None:
+        rows = self._answer(
+            Kind.MODEL_PROFILE, (name,), lambda: self._first_item(ApiPath.MODEL_PROFILES, {"name": name})
+        )
+        if not rows:
             return None
-        item = items[0]
+        item = rows[0]
         return ModelProfile(
             int(item["id"]),
             str(item["name"]),
@@ -275,7 +358,9 @@ class MoodysApi:
         )
 
     def output_profile_id(self, name: str) -> int | None:
-        rows = self.get(ApiPath.OUTPUT_PROFILES, {"name": name}).json_list()
+        rows = self._answer(
+            Kind.OUTPUT_PROFILE, (name,), lambda: self.get(ApiPath.OUTPUT_PROFILES, {"name": name}).json_list()[:1]
+        )
         return int(rows[0]["id"]) if rows else None
 
     @staticmethod
@@ -287,17 +372,23 @@ class MoodysApi:
         )
 
     def event_rate_scheme_id(self, name: str, profile: ModelProfile) -> int | None:
-        envelope = self.get(ApiPath.EVENT_RATE_SCHEMES, {"where": self.event_rate_filter(name, profile)}).json_object()
-        items = envelope.get("items") or []
-        return int(items[0]["eventRateSchemeId"]) if envelope.get("count") and items else None
+        where = self.event_rate_filter(name, profile)
+        rows = self._answer(
+            Kind.EVENT_RATE_SCHEME, (where,), lambda: self._first_item(ApiPath.EVENT_RATE_SCHEMES, {"where": where})
+        )
+        return int(rows[0]["eventRateSchemeId"]) if rows else None
 
     def active_event_rate_schemes(self) -> list[dict[str, Any]]:
         """Every active scheme; fewer rows than ``totalCount`` is an error (0.12.0 check)."""
-        envelope = self.get(ApiPath.EVENT_RATE_SCHEMES, {"where": "isActive=True"}).json_object()
-        items = list(envelope.get("items") or [])
-        if int(envelope.get("totalCount") or len(items)) > len(items):
-            raise MoodysProtocolError(f"Event rate schemes: {len(items)} of {envelope['totalCount']} rows returned")
-        return items
+
+        def fetch() -> Rows:
+            envelope = self.get(ApiPath.EVENT_RATE_SCHEMES, {"where": "isActive=True"}).json_object()
+            items = list(envelope.get("items") or [])
+            if int(envelope.get("totalCount") or len(items)) > len(items):
+                raise MoodysProtocolError(f"Event rate schemes: {len(items)} of {envelope['totalCount']} rows returned")
+            return items
+
+        return self._answer(Kind.REFERENCE_TABLE, (ApiPath.EVENT_RATE_SCHEMES,), fetch)
 
     def reference_rows(self, path: ApiPath, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """All rows of a paginated reference table (pages of 500)."""
@@ -306,10 +397,16 @@ class MoodysApi:
             envelope = self.get(path, {**(params or {}), "limit": limit, "offset": offset}).json_object()
             return list(envelope.get("items") or [])
 
-        return search.paginate(page, limit=REFERENCE_PAGE_SIZE, what=path)
+        key = (path, json.dumps(params or {}, sort_keys=True))
+        return self._answer(
+            Kind.REFERENCE_TABLE, key, lambda: search.paginate(page, limit=REFERENCE_PAGE_SIZE, what=path)
+        )
 
     def currency(self, name: str) -> dict[str, Any]:
-        items = self.get(ApiPath.CURRENCIES, {"where": f"currencyName={search.quote(name)}"}).json_object().get("items")
+        params = {"where": f"currencyName={search.quote(name)}"}
+        items = self._answer(
+            Kind.CURRENCY, (name,), lambda: list(self.get(ApiPath.CURRENCIES, params).json_object().get("items") or [])
+        )
         if not items:
             raise MoodysLookupError(f"Currency '{name}' not found")
         item = items[0]
@@ -317,11 +414,14 @@ class MoodysApi:
 
     def analysis_currency(self) -> dict[str, Any]:
         """Latest RMS currency vintage; the documented fallback when the look-up fails."""
+        params = {"where": 'currencySchemeCode="RMS"'}
         try:
-            envelope = self.get(ApiPath.CURRENCY_VINTAGES, {"where": 'currencySchemeCode="RMS"'}).json_object()
+            items = self._answer(
+                Kind.CURRENCY_VINTAGES, (),
+                lambda: list(self.get(ApiPath.CURRENCY_VINTAGES, params).json_object().get("items") or []),
+            )  # fmt: skip
         except MoodysError:
             return dict(FALLBACK_CURRENCY)
-        items = envelope.get("items") or []
         if not items:
             return dict(FALLBACK_CURRENCY)
         latest = max(items, key=lambda item: str(item.get("effectiveDate") or ""))
@@ -333,6 +433,7 @@ class MoodysApi:
         }
 
     def tag_id(self, name: str, request_id: str) -> int:
+        self._looking_up_to_create(ApiPath.TAGS)
         rows = self.get(ApiPath.TAGS, {"isActive": True, "filter": f"TAGNAME = '{name}'"}).json_list()
         if rows:
             return int(rows[0]["tagId"])
@@ -347,7 +448,10 @@ class MoodysApi:
         return int(rows[0]["databaseId"]), str(rows[0]["databaseName"])
 
     def find_databases(self, server_id: int, prefix: str) -> list[dict[str, Any]]:
-        return self.search(ApiPath.DATABASES.at(server_id=server_id), search.like_prefix("databaseName", prefix))
+        path = ApiPath.DATABASES.at(server_id=server_id)
+        return self._answer(
+            Kind.RDM, (server_id, prefix), lambda: self.search(path, search.like_prefix("databaseName", prefix))
+        )
 
     def delete_database(self, server_name: str, database_name: str) -> str:
         """Start a Data Bridge delete of a database; returns the Data Bridge job id."""

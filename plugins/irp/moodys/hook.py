@@ -26,6 +26,7 @@ from irp.moodys.api import DEFAULT_SERVER_NAME, ApiPath, MoodysApi
 from irp.moodys.auth import MoodysConnectionConfig
 from irp.moodys.errors import MoodysApiError, MoodysLookupError
 from irp.moodys.protocol import EntityMessage, StatusReport, SubmissionOutcomeUnknown, SubmissionResult
+from irp.moodys.references import References, Rows
 from irp.moodys.retry import RetryPolicy
 from irp.moodys.transport import AsyncMoodysClient, MoodysClient
 
@@ -47,6 +48,8 @@ class MoodysHook(HttpHook):
         ``data_directory`` key and names files relatively: a local path, or an
         ``ObjectStoragePath`` (any object store Airflow can read).
     :param databridge_poll_seconds: pause between two status reads of a Data Bridge delete.
+    :param references: answers of look-ups to share between this hook's calls (a batch's
+        ``prepare``), or to start from (a job task's first try); None: each call asks afresh.
     """
 
     conn_name_attr = "moodys_conn_id"
@@ -60,6 +63,7 @@ class MoodysHook(HttpHook):
         retry_policy: RetryPolicy | None = None,
         data_directory: str | Path | ObjectStoragePath | None = None,
         databridge_poll_seconds: float = DATABRIDGE_POLL_SECONDS,
+        references: References | None = None,
     ) -> None:
         if moodys_conn_id is None:
             from irp.settings import Settings
@@ -70,6 +74,7 @@ class MoodysHook(HttpHook):
         self.retry_policy = retry_policy or RetryPolicy()
         self.data_directory = Path(data_directory) if isinstance(data_directory, str) else data_directory
         self.databridge_poll_seconds = databridge_poll_seconds
+        self.references = references
         self._client: MoodysClient | None = None
         self._async_client: AsyncMoodysClient | None = None
 
@@ -103,7 +108,7 @@ class MoodysHook(HttpHook):
 
     @property
     def api(self) -> MoodysApi:
-        return MoodysApi(self.client)
+        return MoodysApi(self.client, self.references)
 
     async def aclient(self) -> AsyncMoodysClient:
         """One shared async client; concurrent first calls must not each create one."""
@@ -161,6 +166,13 @@ class MoodysHook(HttpHook):
             if error.outcome_unknown:
                 raise SubmissionOutcomeUnknown(f"{error}: Moody's may have acted on it") from error
             raise
+
+    def rehearse_submissions(self, batch_type: BatchType, specs: Mapping[int, JobSpec]) -> dict[int, dict[str, Rows]]:
+        """Per job, the answers its submission's look-ups used (see ``jobs.rehearse``)."""
+        return jobs.rehearse(self.api, BatchType.parse(batch_type), specs, self.resolve_file)
+
+    def use_references(self, answers: Mapping[str, Rows]) -> None:
+        self.references = References(answers)
 
     def find_submission(
         self, batch_type: BatchType, job: JobSpec, *, since: datetime, taken: frozenset[str]

@@ -10,6 +10,7 @@ submitted: a retried submission must find its own, already created, entity accep
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,12 +42,14 @@ from irp.moodys.api import (
     Analysis,
     AnalysisType,
     ApiPath,
+    FirstWrite,
     Framework,
     MoodysApi,
 )
-from irp.moodys.errors import MoodysLookupError, MoodysProtocolError
+from irp.moodys.errors import MoodysError, MoodysLookupError, MoodysProtocolError, MoodysUnavailableError
 from irp.moodys.grouping import region_peril_simulation_set
 from irp.moodys.protocol import StatusReport, SubmissionResult
+from irp.moodys.references import Rows
 from irp.moodys.transport import HttpMethod, MoodysRequest
 from irp.moodys.upload import UploadDetail, upload_file
 
@@ -61,6 +64,8 @@ COMPLETED = "COMPLETED"
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
+
+log = logging.getLogger(__name__)
 
 
 def request_id(installation_id: UUID, job_id: int, step: str) -> str:
@@ -372,10 +377,11 @@ def submit_treaty(ctx: SubmissionContext) -> SubmissionResult:
     if len(cedants) != 1:
         raise JobError(f"EDM '{edm_name}' must have exactly one cedant, found {len(cedants)}")
     currency = ctx.api.currency(str(job.currency or "US Dollar"))
+    lobs = ctx.api.lobs(edm.exposure_id)  # looked up before the first write: prepare rehearses up to it
     body = treaty_body(job, currency, cedants[0])
     treaty_id = ctx.api.post(ApiPath.TREATIES.at(exposure_id=edm.exposure_id), body, ctx.rid(Step.TREATY)).location_id()
     lob_path = ApiPath.TREATY_LOB.at(exposure_id=edm.exposure_id, treaty_id=treaty_id)
-    for lob in ctx.api.lobs(edm.exposure_id):
+    for lob in lobs:
         lob_body = {"lobId": lob["lobId"], "lobName": lob["lobName"]}
         ctx.api.post(lob_path, lob_body, ctx.rid(Step.TREATY_LOB, str(lob["lobId"]))).location_id()
     return ctx.completed(body, f"Treaty {name} created in {edm_name}", treaty_id=treaty_id)
@@ -474,10 +480,11 @@ def submit_analysis(ctx: SubmissionContext) -> SubmissionResult:
     elif profile.analysis_type is AnalysisType.DLM:
         raise JobError(f"Analysis '{name}': a DLM profile needs an Event Rate")
     settings["treatyIds"] = [treaties[treaty] for treaty in treaty_names]
+    currency = ctx.api.analysis_currency()  # before the tags, which may be created: a rehearsal stops there
     settings["tagIds"] = [ctx.api.tag_id(tag, ctx.rid(Step.TAG, tag)) for tag in job.tags]
     settings.update(
         {
-            "currency": ctx.api.analysis_currency(),
+            "currency": currency,
             "franchiseDeductible": False,
             "minLossThreshold": 1.0,
             "treatConstructionOccupancyAsUnknown": True,
@@ -734,3 +741,34 @@ def submit(ctx: SubmissionContext) -> SubmissionResult:
         raise JobError(f"Batch type '{ctx.batch_type}' is not submitted to Moody's")
     result: SubmissionResult = submitter(ctx)
     return result
+
+
+#: Request keys of a rehearsal: it sends no write, so no key is ever used.
+REHEARSAL_INSTALLATION = UUID(int=0)
+
+
+def rehearse(
+    api: MoodysApi, batch_type: BatchType, jobs: Mapping[int, JobSpec], resolve_file: FileResolver
+) -> dict[int, dict[str, Rows]]:
+    """Each job's submission up to its first write, on ``api``'s references (what validation
+    found is not asked again, and what one job looks up answers the others): per job, the
+    answers its look-ups used, for its job task. A job whose look-ups fail is left to its own
+    task to report; an outage is raised (the caller's task retries)."""
+    submitter = entry(batch_type).submit
+    if submitter is None:
+        return {}
+    rehearsal = MoodysApi(api.client, api.references, rehearsal=True)
+    answers: dict[int, dict[str, Rows]] = {}
+    for job_id, job in jobs.items():
+        ctx = SubmissionContext(rehearsal, job_id, batch_type, job, resolve_file, REHEARSAL_INSTALLATION)
+        with api.references.tracking() as used:
+            try:
+                submitter(ctx)
+            except FirstWrite:
+                pass
+            except MoodysUnavailableError:
+                raise
+            except (MoodysError, JobError, OSError, ValueError) as error:
+                log.info("Rehearsing job %s stopped before its first write: %s", job_id, error)
+        answers[job_id] = api.references.subset(used)
+    return answers

@@ -7,7 +7,7 @@ stay free of HTTP and Airflow imports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -100,6 +100,21 @@ class SubmissionFinder(Protocol):
         """The submission Moody's has for the job (created at or after ``since``, not one of the
         Moody's ids in ``taken``, which other jobs of the batch own), or None when it has none.
         Raises when it cannot tell (Moody's unreachable, several candidates)."""
+        ...
+
+
+@runtime_checkable
+class SubmissionRehearsal(Protocol):
+    """Answers a batch's look-ups once: a batch's ``prepare`` rehearses its jobs' submissions up to
+    their first write and hands each job task the answers its look-ups used; the task's first try
+    starts from them (``use_references``) and sends only its writes."""
+
+    def rehearse_submissions(self, batch_type: BatchType, specs: Mapping[int, JobSpec]) -> dict[int, dict[str, Any]]:
+        """Per job id, the answers (JSON) its submission's look-ups used; an outage raises."""
+        ...
+
+    def use_references(self, answers: Mapping[str, Any]) -> None:
+        """Answer look-ups from ``answers`` (a rehearsal's, for this job) before asking Moody's."""
         ...
 
 

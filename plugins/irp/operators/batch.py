@@ -31,6 +31,7 @@ from irp.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from irp.existing import ExistingJob
+    from irp.moodys.protocol import EntityValidator
     from irp.notifications.teams import CardAction
     from irp.records import Batch, ReconResult
 
@@ -56,7 +57,7 @@ STATE_SEEDED = "seed_started"
 #: Airflow's default ``[core] max_map_length``.
 DEFAULT_MAX_MAP_LENGTH = 1024
 
-JobEntry = dict[str, Any]  # {"job_id", "batch_id", "label"}: one mapped job task's input
+JobEntry = dict[str, Any]  # {"job_id", "batch_id", "label"[, "references"]}: one mapped job task's input
 
 
 def workbook_path(workbook: str) -> str:
@@ -273,6 +274,7 @@ class PrepareBatchOperator(BaseOperator):
             self.operator_extra_links = (MoodysJobLink(),)
         #: The seed's Moody's job URL known to this process, read by the operator link.
         self.moodys_job_url: str | None = None
+        self._validator: EntityValidator | None = None
 
     # -- steps -----------------------------------------------------------------------------------
     def _load(self, context: Any, *, resumed: bool = False) -> None:
@@ -322,11 +324,20 @@ class PrepareBatchOperator(BaseOperator):
         if context["task"].outlets and previous_type is not None and previous_type.value in (self.batch_ids or {}):
             _publish_assets(context, self.cycle_name, previous_type, int(self.batch_ids[previous_type.value]))
 
+    def _entity_validator(self) -> EntityValidator:
+        """One Moody's client for this process's validation, existing entities and rehearsal: what
+        one finds, the next is answered from (a delete forgets it all)."""
+        from irp.backends import entity_validator
+        from irp.moodys.references import References
+
+        if self._validator is None:
+            self._validator = entity_validator(self.cycle_name, Settings.load(), references=References())
+        return self._validator
+
     def _validate(self, batch_id: int, context: Any) -> None:
         """Entity validation of the jobs still to run; every blocking message is listed and sent to
         Teams. Only Moody's answers fail it: an outage fails the task retryably."""
         from irp import batch as batches
-        from irp.backends import entity_validator
         from irp.batch_types import entry
         from irp.notifications.teams import TeamsMessage, send
 
@@ -334,7 +345,7 @@ class PrepareBatchOperator(BaseOperator):
         if registered.validate is None:
             return
         settings = Settings.load()
-        messages = batches.validate_batch(batch_id, entity_validator(self.cycle_name, settings))
+        messages = batches.validate_batch(batch_id, self._entity_validator())
         policy = registered.existing
         blocking = [m for m in messages if m.blocking and (policy is None or m.code != policy.code)]
         for message in messages:
@@ -372,6 +383,26 @@ class PrepareBatchOperator(BaseOperator):
             raise AirflowFailException(f"{self.batch_type} batch {batch_id} must have exactly one seed job")
         return (seeds[0] if seeds else None), entries
 
+    def _rehearsed(self, batch_id: int, entries: list[JobEntry]) -> list[JobEntry]:
+        """Each job's submission rehearsed up to its first write (after the seed: appends look up
+        the RDM it made); a job entry carries the answers its look-ups used (``references``), which
+        its task's first try starts from, so a batch's look-ups are made once, not once per job."""
+        from irp import batch as batches
+        from irp.batch_types import entry
+        from irp.moodys.protocol import SubmissionRehearsal
+
+        registered = entry(self.batch_type)
+        moodys = self._entity_validator() if registered.submit is not None and entries else None
+        if not isinstance(moodys, SubmissionRehearsal):
+            return entries
+        configs = {c.id: c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id)}
+        config_of = {job.id: job.job_configuration_id for job in batches.get_batch_jobs(batch_id, skipped=False)}
+        specs = {int(e["job_id"]): registered.job_spec(configs[config_of[int(e["job_id"])]]) for e in entries}
+        answers = moodys.rehearse_submissions(self.batch_type, specs)
+        used = sum(bool(answers.get(int(e["job_id"]))) for e in entries)
+        self.log.info("%s batch %s: look-ups answered for %s of %s jobs", self.batch_type, batch_id, used, len(entries))
+        return [{**e, "references": answers[int(e["job_id"])]} if answers.get(int(e["job_id"])) else e for e in entries]
+
     def _ready(self, batch_id: int, context: Any) -> list[JobEntry]:
         """The batch is prepared: its seed job, if it has one, runs here (and may defer); then
         the jobs the mapped job tasks run."""
@@ -382,7 +413,7 @@ class PrepareBatchOperator(BaseOperator):
                 context["task_state_store"].set(STATE_SEEDED, batch_id)
                 self._run_seed(seed, context)
         self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + (seed is not None))
-        return entries
+        return self._rehearsed(batch_id, entries)
 
     # -- the seed job ----------------------------------------------------------------------------
     def _seed_task(self, seed: JobEntry) -> Any:
@@ -424,7 +455,7 @@ class PrepareBatchOperator(BaseOperator):
             self.moodys_job_url = runner.moodys_job_url
         self.log.info("%s batch %s: seed job %s FINISHED, %s jobs to run", self.batch_type, batch_id,
                       event["job_id"], len(entries))  # fmt: skip
-        return entries
+        return self._rehearsed(batch_id, entries)
 
     # -- execution -------------------------------------------------------------------------------
     def execute(self, context: Any) -> list[JobEntry]:
@@ -478,10 +509,9 @@ class PrepareExistingOperator(PrepareBatchOperator, HITLOperator):
         )
 
     def before_jobs(self, batch_id: int, context: Any) -> None:
-        from irp.backends import entity_validator
         from irp.existing import find_existing
 
-        existing = find_existing(batch_id, entity_validator(self.cycle_name, Settings.load()))
+        existing = find_existing(batch_id, self._entity_validator())
         for item in existing:
             self.log.info("exists in Moody's: %s (job %s, %s)", item.entity, item.job_id, item.status)
         if not existing:
@@ -544,7 +574,6 @@ class PrepareExistingOperator(PrepareBatchOperator, HITLOperator):
         self, batch_id: int, existing: Sequence[ExistingJob], choice: OnExisting, selected: set[str] | None,
         context: Any,
     ) -> None:  # fmt: skip
-        from irp.backends import entity_validator
         from irp.existing import keep, rerun
 
         chosen = [i for i in existing if selected is None or i.entity in selected]
@@ -552,7 +581,7 @@ class PrepareExistingOperator(PrepareBatchOperator, HITLOperator):
         if choice is OnExisting.RERUN and chosen:
             # A retry (after an outage part-way through the deletes) deletes only what is still there.
             recheck = context["ti"].try_number > 1
-            errors = rerun(batch_id, chosen, entity_validator(self.cycle_name, Settings.load()), recheck=recheck)
+            errors = rerun(batch_id, chosen, self._entity_validator(), recheck=recheck)
             if errors:
                 raise AirflowFailException("Could not delete existing entities:\n" + "\n".join(errors))
             self.log.info("deleted and re-running: %s", [i.entity for i in chosen])

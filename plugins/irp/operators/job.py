@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 class MoodysJobOperator(BaseOperator):
     """Run one job of a cycle's batch: submit or re-attach, then wait in the triggerer.
 
-    :param job: ``{"job_id": ..., "label": ...}`` as listed by the batch's ``prepare`` task.
+    :param job: ``{"job_id": ..., "label": ...}`` as listed by the batch's ``prepare`` task (with
+        ``references``: the answers of its submission's look-ups, for its first try).
     :param batch_type: display name of the batch type.
     :param cycle_name: the cycle (its data folder holds the MRI import files).
     :param poll_interval: seconds between polls (default ``[irp] poll_interval``).
@@ -131,6 +132,7 @@ class MoodysJobOperator(BaseOperator):
             raise AirflowSkipException(f"Job {job.id} ({(self.job or {}).get('label')}) is skipped")
         submitted_now = not job.submitted and job.status is not JobStatus.FINISHED
         if submitted_now:
+            self._start_from_references(job.id, context, backend)
             try:
                 job = jobs.submit_job(job.id, backend)
             except jobs.JobSkipped as exc:
@@ -153,6 +155,16 @@ class MoodysJobOperator(BaseOperator):
         self.defer(trigger=self._trigger(job, context["ti"], deadline=started + self.timeout.total_seconds()),
                    method_name="execute_complete")  # fmt: skip
         return None
+
+    def _start_from_references(self, job_id: int, context: Any, backend: JobBackend) -> None:
+        """A first try of the job prepare listed starts from the answers prepare's rehearsal found
+        for its look-ups; a retry, a clear or a replacement job asks Moody's afresh."""
+        from irp.moodys.protocol import SubmissionRehearsal
+
+        references = (self.job or {}).get("references")
+        first = context["ti"].try_number == 1 and job_id == self.original_job_id
+        if references and first and isinstance(backend, SubmissionRehearsal):
+            backend.use_references(references)
 
     def _follow(self, job_id: int, backend: JobBackend, submitted: JobStatus | None) -> JobStatus:
         """Poll the job for up to ``defer_after`` (never past ``timeout``; at least the resume

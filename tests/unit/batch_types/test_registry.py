@@ -21,6 +21,7 @@ from irp.constants import BatchType
 from irp.labels import job_label
 from irp.moodys.paths import ApiPath
 from irp.settings import PROJECT_ROOT
+from tests.support.specs import spec
 
 SAMPLE = PROJECT_ROOT / "include" / "workbooks" / "sample_cycle.xlsx"
 
@@ -140,6 +141,7 @@ def test_existing_entity_policy_assets_and_seed():
     export = entry(BatchType.EXPORT_TO_RDM)
     assert export.is_seed({"is_seed_job": True})
     assert not export.is_seed({"is_seed_job": False})
+    assert export.is_seed({}) is spec(BatchType.EXPORT_TO_RDM, {}).seed is True  # one rule for prepare and client
     assert not entry(BatchType.ANALYSIS).is_seed({"is_seed_job": True})
 
 
