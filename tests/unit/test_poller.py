@@ -234,3 +234,26 @@ def test_jobs_asked_alone_are_asked_only_when_due(hook, sim):
         return shared.requests, asked.polls, waiting.polls
 
     assert in_loop(scenario) == (1, 1, 0)
+
+
+def test_the_first_poll_counts_from_the_hand_over(hook, sim):
+    """A job's schedule starts when its task deferred, not when the triggerer took the trigger up
+    (up to a second later); one handed over longer ago than its interval is polled at once."""
+
+    async def scenario() -> list[float]:
+        shared = poller.poller("moodys_default", EDM_CREATION)
+        now = time.monotonic()
+        subscriptions = [
+            shared.subscribe(EDM_CREATION, "1", 30.0, handed_over=time.time() - 1.0),
+            shared.subscribe(EDM_CREATION, "2", 30.0),
+            shared.subscribe(EDM_CREATION, "3", 30.0, handed_over=time.time() - 3600),
+        ]
+        for subscription in subscriptions:
+            shared.unsubscribe(subscription)
+        await asyncio.sleep(0)  # the poller finds no job and stops
+        return [subscription.due - now for subscription in subscriptions]
+
+    late, fresh, old = in_loop(scenario)
+    assert late == pytest.approx(poller.FIRST_POLL_SECONDS - 1.0, abs=0.05)
+    assert fresh == pytest.approx(poller.FIRST_POLL_SECONDS, abs=0.05)
+    assert old == pytest.approx(0.0, abs=0.05)

@@ -97,7 +97,7 @@ def test_on_kill_cancels_the_moodys_job(hook, sim):
 
 
 def test_polls_start_close_together_and_back_off_to_the_interval():
-    assert list(itertools.islice(poll_delays(10.0), 5)) == [FIRST_POLL_SECONDS, 3.0, 4.5, 6.75, 10.0]
+    assert list(itertools.islice(poll_delays(10.0), 6)) == [FIRST_POLL_SECONDS, 2.25, 3.375, 5.0625, 7.59375, 10.0]
     assert list(itertools.islice(poll_delays(10.0), 8))[-3:] == [10.0, 10.0, 10.0]
     assert list(itertools.islice(poll_delays(0.5), 3)) == [0.5, 0.5, 0.5]  # never longer than asked
 

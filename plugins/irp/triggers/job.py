@@ -165,7 +165,7 @@ class MoodysJobTrigger(BaseTrigger):
         try:
             batch_type = BatchType.parse(self.batch_type)
             shared = poller(self.moodys_conn_id, batch_type)
-            subscription = shared.subscribe(batch_type, self.workflow_id, self.poll_interval)
+            subscription = shared.subscribe(batch_type, self.workflow_id, self.poll_interval, self.deferred_at)
             try:
                 remaining = max(self.deadline - time.time(), 0.0)
                 report = await asyncio.wait_for(asyncio.shield(subscription.outcome), remaining)

@@ -7,7 +7,8 @@ status list (its registry entry's ``status_list``), one request per job otherwis
 subscription its job's report, and stops when its last job leaves.
 
 The interval adapts to the youngest job: each job has its own schedule (:func:`poll_delays`: the
-first poll ``FIRST_POLL_SECONDS`` after it subscribes, then pauses growing by ``POLL_BACKOFF`` up to
+first poll ``FIRST_POLL_SECONDS`` after its task handed it over — the deferral, not the moment the
+triggerer took the trigger up, up to a second later — then pauses growing by ``POLL_BACKOFF`` up to
 its ``poll_interval``); the poller polls when the earliest of them is due and then asks for every
 job, so older jobs ride along on the youngest job's schedule at no extra cost.
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from irp.moodys.protocol import StatusReport
 
 #: The first pause before a job's first poll (never more than ``poll_interval``), and how it grows.
-FIRST_POLL_SECONDS = 2.0
+FIRST_POLL_SECONDS = 1.5
 POLL_BACKOFF = 1.5
 
 
@@ -76,11 +77,14 @@ class JobPoller:
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
 
-    def subscribe(self, batch_type: BatchType, workflow_id: str, poll_interval: float) -> Subscription:
+    def subscribe(
+        self, batch_type: BatchType, workflow_id: str, poll_interval: float, handed_over: float = 0.0
+    ) -> Subscription:
+        """Poll the job from now on; ``handed_over`` (epoch seconds; 0: now) starts its schedule."""
         delays = poll_delays(poll_interval)
-        subscription = Subscription(
-            batch_type, workflow_id, delays, time.monotonic() + next(delays), self._loop.create_future()
-        )
+        waited = min(max(time.time() - handed_over, 0.0), poll_interval) if handed_over else 0.0
+        due = time.monotonic() + max(next(delays) - waited, 0.0)
+        subscription = Subscription(batch_type, workflow_id, delays, due, self._loop.create_future())
         self.subscriptions.add(subscription)
         self._changed.set()
         if self._task is None:
