@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from irp.configuration.schema import (
     ANALYSIS_TREATY_COLUMNS,
@@ -141,12 +141,15 @@ def sub_portfolios(document: Document, database: Any, import_file: Any) -> list[
 def treaty_edm_pairs(document: Document) -> list[tuple[str, str]]:
     """Distinct (treaty, EDM) pairs used by analyses, by treaty name then database (code points)."""
     treaty_names = {row.get(TreatyColumn.TREATY_NAME) for row in _rows(document, SheetName.REINSURANCE_TREATIES)}
-    pairs: set[tuple[str, str]] = set()
-    for row in _rows(document, SheetName.ANALYSIS_TABLE):
-        database = row.get(AnalysisColumn.DATABASE)
-        if database:
-            pairs.update((treaty, database) for treaty in map(row.get, ANALYSIS_TREATY_COLUMNS) if treaty)
-    return sorted((treaty, database) for treaty, database in pairs if treaty in treaty_names)
+    treaty_names -= {None, ""}
+    pairs = {  # one comprehension: this runs per analysis row, 10,000 rows in a large workbook
+        (treaty, database)
+        for row in _rows(document, SheetName.ANALYSIS_TABLE)
+        if (database := row.get(AnalysisColumn.DATABASE))
+        for treaty in map(row.get, ANALYSIS_TREATY_COLUMNS)
+        if treaty in treaty_names
+    }
+    return cast("list[tuple[str, str]]", sorted(pairs))
 
 
 def create_reinsurance_treaties_jobs(document: Document) -> list[JobConfiguration]:
