@@ -365,8 +365,9 @@ class PrepareBatchOperator(BaseOperator):
             )
             raise AirflowFailException(f"{kind} batch {batch_id} failed entity validation:\n{text}")
 
-    def _entries(self, batch_id: int) -> tuple[JobEntry | None, list[JobEntry]]:
-        """The batch's live jobs: its seed job (Export to RDM) apart, and the others."""
+    def _entries(self, batch_id: int) -> tuple[JobEntry | None, list[JobEntry], dict[int, Any]]:
+        """The batch's live jobs: its seed job (Export to RDM) apart, the others, and each job's
+        configuration by job id (the rehearsal reads it)."""
         from irp import batch as batches
         from irp.batch_types import entry
         from irp.labels import job_label
@@ -375,19 +376,19 @@ class PrepareBatchOperator(BaseOperator):
         configs = {c.id: c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id)}
         entries: list[JobEntry] = []
         seeds: list[JobEntry] = []
+        data_of: dict[int, Any] = {}
         for job in batches.get_batch_jobs(batch_id, skipped=False):
-            data = configs[job.job_configuration_id]
+            data = data_of[job.id] = configs[job.job_configuration_id]
             job_entry = {"job_id": job.id, "batch_id": batch_id, "label": job_label(self.batch_type, job.id, data)}
             (seeds if registered.is_seed(data) else entries).append(job_entry)
         if registered.seeded and (len(seeds) > 1 or (entries and not seeds)):
             raise AirflowFailException(f"{self.batch_type} batch {batch_id} must have exactly one seed job")
-        return (seeds[0] if seeds else None), entries
+        return (seeds[0] if seeds else None), entries, data_of
 
-    def _rehearsed(self, batch_id: int, entries: list[JobEntry]) -> list[JobEntry]:
+    def _rehearsed(self, batch_id: int, entries: list[JobEntry], data_of: Mapping[int, Any]) -> list[JobEntry]:
         """Each job's submission rehearsed up to its first write (after the seed: appends look up
         the RDM it made); a job entry carries the answers its look-ups used (``references``), which
         its task's first try starts from, so a batch's look-ups are made once, not once per job."""
-        from irp import batch as batches
         from irp.batch_types import entry
         from irp.moodys.protocol import SubmissionRehearsal
 
@@ -395,9 +396,7 @@ class PrepareBatchOperator(BaseOperator):
         moodys = self._entity_validator() if registered.submit is not None and entries else None
         if not isinstance(moodys, SubmissionRehearsal):
             return entries
-        configs = {c.id: c.job_configuration_data for c in batches.get_batch_job_configurations(batch_id)}
-        config_of = {job.id: job.job_configuration_id for job in batches.get_batch_jobs(batch_id, skipped=False)}
-        specs = {int(e["job_id"]): registered.job_spec(configs[config_of[int(e["job_id"])]]) for e in entries}
+        specs = {int(e["job_id"]): registered.job_spec(data_of[int(e["job_id"])]) for e in entries}
         answers = moodys.rehearse_submissions(self.batch_type, specs)
         used = sum(bool(answers.get(int(e["job_id"]))) for e in entries)
         self.log.info("%s batch %s: look-ups answered for %s of %s jobs", self.batch_type, batch_id, used, len(entries))
@@ -406,14 +405,14 @@ class PrepareBatchOperator(BaseOperator):
     def _ready(self, batch_id: int, context: Any) -> list[JobEntry]:
         """The batch is prepared: its seed job, if it has one, runs here (and may defer); then
         the jobs the mapped job tasks run."""
-        seed, entries = self._entries(batch_id)
+        seed, entries, data_of = self._entries(batch_id)
         if self.seed is not None:
             context["ti"].xcom_push(key=XCOM_SEED, value=seed)  # irp_repair's clear instructions read it
             if seed is not None:
                 context["task_state_store"].set(STATE_SEEDED, batch_id)
                 self._run_seed(seed, context)
         self.log.info("%s batch %s: %s jobs to run", self.batch_type, batch_id, len(entries) + (seed is not None))
-        return self._rehearsed(batch_id, entries)
+        return self._rehearsed(batch_id, entries, data_of)
 
     # -- the seed job ----------------------------------------------------------------------------
     def _seed_task(self, seed: JobEntry) -> Any:
@@ -446,7 +445,7 @@ class PrepareBatchOperator(BaseOperator):
         self._publish_previous(context)
         batch_id = self._batch_id()
         assert batch_id is not None
-        seed, entries = self._entries(batch_id)
+        seed, entries, data_of = self._entries(batch_id)
         assert seed is not None
         runner = self._seed_task(seed)
         try:
@@ -455,7 +454,7 @@ class PrepareBatchOperator(BaseOperator):
             self.moodys_job_url = runner.moodys_job_url
         self.log.info("%s batch %s: seed job %s FINISHED, %s jobs to run", self.batch_type, batch_id,
                       event["job_id"], len(entries))  # fmt: skip
-        return self._rehearsed(batch_id, entries)
+        return self._rehearsed(batch_id, entries, data_of)
 
     # -- execution -------------------------------------------------------------------------------
     def execute(self, context: Any) -> list[JobEntry]:
