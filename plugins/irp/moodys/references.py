@@ -109,8 +109,5 @@ class References:
             if (rows := self._answers.get(name)) is not None and len(json.dumps(rows)) <= LARGEST_HANDED_ON
         }
 
-    def to_json(self) -> dict[str, Rows]:
-        return dict(self._answers)
-
     def __len__(self) -> int:
         return len(self._answers)
